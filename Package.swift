@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: C modules → adapters (Hashing, S3, Imaging, MediaInfra)
+// → MediaApp; MediaCore and MediaHTTP are pure Swift and know no C.
+let package = Package(
+    name: "media-service",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "media-api", targets: ["media-api"]),
+        .executable(name: "media-worker", targets: ["media-worker"]),
+        .executable(name: "mediactl", targets: ["mediactl"]),
+    ],
+    targets: [
+        // C libraries: a modulemap and a shim.h of non-variadic wrappers each.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+
+        // Pure Swift domain: media, variants, validation, object keys, ids, errors. No C, no I/O.
+        .target(name: "MediaCore"),
+        // HTTP values, routing, JSON and the error envelope. No transport.
+        .target(name: "MediaHTTP", dependencies: ["MediaCore"]),
+        // SHA-256, HMAC and randomness from OpenSSL.
+        .target(name: "Hashing", dependencies: ["COpenSSL"]),
+        // S3 over libcurl with our own SigV4 signing.
+        .target(name: "S3", dependencies: ["CCurl", "Hashing"]),
+        // Image probing and variants with libvips.
+        .target(name: "Imaging", dependencies: ["CVips", "MediaCore"]),
+        // MariaDB and Redis adapters and the repositories built on them.
+        .target(name: "MediaInfra", dependencies: ["CMariaDB", "CHiredis", "Hashing", "MediaCore"]),
+        // libfcgi accept loop and the process pool; knows nothing of media.
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "MediaHTTP"]),
+        // The service: configuration, handlers, wiring.
+        .target(name: "MediaApp", dependencies: ["MediaCore", "MediaHTTP", "MediaInfra", "S3", "Imaging", "Hashing"]),
+
+        .executableTarget(name: "media-api", dependencies: ["MediaApp", "FastCGI"]),
+        .executableTarget(name: "media-worker", dependencies: ["MediaApp"]),
+        .executableTarget(name: "mediactl", dependencies: ["MediaApp"]),
+
+        // Fast tests: no servers.
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
+        .testTarget(name: "MediaHTTPTests", dependencies: ["MediaHTTP"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "Hashing"], resources: [.copy("Vectors")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MediaCore"]),
+        .testTarget(name: "MediaAppTests", dependencies: ["MediaApp", "MediaHTTP", "MediaCore"]),
+        // Against the live stack started by scripts/test (addresses from the environment).
+        .testTarget(name: "IntegrationTests", dependencies: ["S3", "MediaInfra", "MediaApp", "Hashing"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

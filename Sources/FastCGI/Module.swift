@@ -1,0 +1,1 @@
+// FastCGI: filled in by the foundation work.

@@ -1,0 +1,1 @@
+// MediaApp: filled in by the foundation work.

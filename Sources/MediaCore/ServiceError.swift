@@ -1,0 +1,61 @@
+/// The contract's error codes (docs: api.md, "Errors"). Each has exactly one HTTP status.
+public enum ErrorCode: String, Sendable, CaseIterable {
+    case validationError = "validation_error"
+    case unauthorized
+    case forbidden
+    case notFound = "not_found"
+    case methodNotAllowed = "method_not_allowed"
+    case conflict
+    case payloadTooLarge = "payload_too_large"
+    case unsupportedMediaType = "unsupported_media_type"
+    case invalidImage = "invalid_image"
+    case invalidCrop = "invalid_crop"
+    case rateLimited = "rate_limited"
+    case internalError = "internal_error"
+    case storageError = "storage_error"
+    case unavailable
+
+    public var status: Int {
+        switch self {
+        case .validationError: 400
+        case .unauthorized: 401
+        case .forbidden: 403
+        case .notFound: 404
+        case .methodNotAllowed: 405
+        case .conflict: 409
+        case .payloadTooLarge: 413
+        case .unsupportedMediaType: 415
+        case .invalidImage, .invalidCrop: 422
+        case .rateLimited: 429
+        case .internalError: 500
+        case .storageError: 502
+        case .unavailable: 503
+        }
+    }
+}
+
+/// A failure the client is told about, in the contract's envelope.
+public struct ServiceError: Error, Sendable, Equatable {
+    public var code: ErrorCode
+    public var message: String
+    public var details: [String: String]
+
+    public init(_ code: ErrorCode, _ message: String, details: [String: String] = [:]) {
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public static func validation(_ message: String, field: String) -> ServiceError {
+        ServiceError(.validationError, message, details: ["field": field])
+    }
+
+    public static func notFound(_ message: String = "not found") -> ServiceError {
+        ServiceError(.notFound, message)
+    }
+
+    /// A dependency cannot be reached: `database`, `redis` or `storage`.
+    public static func unavailable(_ dependency: String, _ message: String? = nil) -> ServiceError {
+        ServiceError(.unavailable, message ?? "\(dependency) is unavailable", details: ["dependency": dependency])
+    }
+}

@@ -1,0 +1,1 @@
+// MediaHTTP: filled in by the foundation work.

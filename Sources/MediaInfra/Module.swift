@@ -1,0 +1,1 @@
+// MediaInfra: filled in by the foundation work.
