@@ -2,6 +2,8 @@
 #define CFASTCGI_SHIM_H
 #include <stdlib.h>
 #include <fcgiapp.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 /* libfcgi keeps pointers back into the request, so it must live at a stable heap address. */
 static inline FCGX_Request *cfcgi_request_new(int listen_fd, int flags) {
@@ -15,6 +17,26 @@ static inline void cfcgi_request_free(FCGX_Request *request) {
     if (request == NULL) return;
     FCGX_Free(request, 1);
     free(request);
+}
+
+/* One epoll set per accepting thread, with EPOLLEXCLUSIVE so a new connection wakes one
+ * waiter instead of every thread of every worker. epoll_event is a packed struct, which is
+ * awkward from Swift, so both calls live here. Returns the epoll fd or -1. */
+static inline int cfcgi_epoll_for_listener(int listen_fd) {
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) return -1;
+    struct epoll_event event;
+    event.events = EPOLLIN | EPOLLEXCLUSIVE;
+    event.data.fd = listen_fd;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &event) != 0) { close(epfd); return -1; }
+    return epfd;
+}
+
+/* 1 when the listener is readable, 0 on timeout, -1 on error. */
+static inline int cfcgi_epoll_wait_readable(int epfd, int timeout_ms) {
+    struct epoll_event event;
+    int n = epoll_wait(epfd, &event, 1, timeout_ms);
+    return n > 0 ? 1 : n;
 }
 
 #endif

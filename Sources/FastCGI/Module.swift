@@ -1,1 +1,0 @@
-// FastCGI: filled in by the foundation work.

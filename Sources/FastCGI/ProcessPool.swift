@@ -1,0 +1,223 @@
+import Foundation
+
+public struct PoolOptions: Sendable {
+    public var workers: Int
+    public var worker: WorkerOptions
+    public var socketPath: String
+    public var socketMode: mode_t
+    public var restartBackoffMaxSeconds: Double
+
+    public init(workers: Int, worker: WorkerOptions, socketPath: String, socketMode: mode_t, restartBackoffMaxSeconds: Double) {
+        self.workers = workers
+        self.worker = worker
+        self.socketPath = socketPath
+        self.socketMode = socketMode
+        self.restartBackoffMaxSeconds = restartBackoffMaxSeconds
+    }
+}
+
+/// The master of the FastCGI pool. It owns the listening socket, starts N workers of this
+/// same binary (spawn + exec: a threaded process must not fork), replaces any that die
+/// (with backoff when one keeps dying) or recycle, rolls them one by one on SIGHUP and
+/// drains them on SIGTERM. It serves no requests itself.
+public final class ProcessPool {
+    private struct Slot {
+        var pid: pid_t?
+        var startedAt = 0.0
+        var statusFD: Int32 = -1
+        var ready = false
+        var crashes = 0
+        var nextStartAt = 0.0
+    }
+
+    private let options: PoolOptions
+    private let signals = SignalSet([SIGTERM, SIGINT, SIGHUP, SIGCHLD])
+    private var slots: [Slot]
+    /// Workers told to drain, with the time after which they are killed.
+    private var retiring: [pid_t: Double] = [:]
+    private var terminating = false
+    private var rollRequested = false
+    private var ownsSocketPath = false
+
+    public init(options: PoolOptions) {
+        self.options = options
+        self.slots = Array(repeating: Slot(), count: max(1, options.workers))
+    }
+
+    public func run() throws -> Never {
+        signals.block()
+        ownsSocketPath = try ListenSocket.obtain(path: options.socketPath, mode: options.socketMode).ownsPath
+        logLine([("level", "info"), ("event", "pool started"), ("pid", String(getpid())),
+                 ("workers", String(slots.count)), ("threads", String(options.worker.threads)), ("socket", options.socketPath)])
+        while true {
+            pump(milliseconds: 100)
+            if terminating { drainAndExit() }
+            if rollRequested {
+                rollRequested = false
+                roll()
+            }
+        }
+    }
+
+    /// One round: take a signal, reap children, start missing workers, note readiness.
+    private func pump(milliseconds: Int) {
+        switch signals.wait(milliseconds: milliseconds) {
+        case SIGTERM, SIGINT: terminating = true
+        case SIGHUP: rollRequested = true
+        default: break
+        }
+        reap()
+        let now = monotonicSeconds()
+        for index in slots.indices where slots[index].pid == nil && !terminating && now >= slots[index].nextStartAt {
+            spawn(into: index)
+        }
+        for index in slots.indices where slots[index].pid != nil && !slots[index].ready {
+            pollReadiness(index)
+        }
+        for (pid, deadline) in retiring where now > deadline {
+            kill(pid, SIGKILL)
+        }
+    }
+
+    private func reap() {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            if retiring.removeValue(forKey: pid) != nil { continue }
+            guard let index = slots.firstIndex(where: { $0.pid == pid }) else { continue }
+            closeStatus(index)
+            slots[index].pid = nil
+            let exitedNormally = (status & 0x7f) == 0
+            let exitCode = (status >> 8) & 0xff
+            let now = monotonicSeconds()
+            if exitedNormally && exitCode == PoolEnvironment.recycledExitCode {
+                logLine([("level", "info"), ("event", "worker recycled"), ("pid", String(pid))])
+                slots[index].nextStartAt = now
+                continue
+            }
+            // A worker that lived a while had a one-off failure; one dying at once is backed off.
+            let lived = now - slots[index].startedAt
+            slots[index].crashes = lived > 10 ? 1 : slots[index].crashes + 1
+            let delay = min(options.restartBackoffMaxSeconds, 0.1 * pow(2, Double(slots[index].crashes - 1)))
+            slots[index].nextStartAt = now + (slots[index].crashes <= 1 ? 0 : delay)
+            let how = exitedNormally ? "exit code \(exitCode)" : "signal \(status & 0x7f)"
+            logLine([("level", "error"), ("event", "worker died"), ("pid", String(pid)), ("how", how),
+                     ("restartInSeconds", String(format: "%.1f", slots[index].nextStartAt - now))])
+        }
+    }
+
+    private func spawn(into index: Int) {
+        var pipeFDs: [Int32] = [-1, -1]
+        guard pipe(&pipeFDs) == 0 else {
+            slots[index].nextStartAt = monotonicSeconds() + 1
+            return
+        }
+        let readEnd = pipeFDs[0], writeEnd = pipeFDs[1]
+        // Only the child's fd 4 may survive exec; dup2 onto itself keeps the flag, so clear it then.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, writeEnd == PoolEnvironment.statusFD ? 0 : FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, PoolEnvironment.statusFD)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        var defaults = SignalSet([SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGUSR1]).set
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["LISTEN_FDS"] = nil
+        environment["LISTEN_PID"] = nil
+        environment["LISTEN_FDNAMES"] = nil
+        environment[PoolEnvironment.roleVariable] = "worker"
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(CommandLine.arguments[0]), nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+            close(writeEnd)
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            close(readEnd)
+            logLine([("level", "error"), ("event", "worker spawn failed"), ("errno", String(result))])
+            slots[index].nextStartAt = monotonicSeconds() + 1
+            return
+        }
+        _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
+        slots[index].pid = pid
+        slots[index].startedAt = monotonicSeconds()
+        slots[index].statusFD = readEnd
+        slots[index].ready = false
+        logLine([("level", "info"), ("event", "worker started"), ("pid", String(pid))])
+    }
+
+    private func pollReadiness(_ index: Int) {
+        var byte: UInt8 = 0
+        if read(slots[index].statusFD, &byte, 1) == 1 {
+            slots[index].ready = true
+            closeStatus(index)
+        }
+    }
+
+    private func closeStatus(_ index: Int) {
+        if slots[index].statusFD >= 0 { close(slots[index].statusFD) }
+        slots[index].statusFD = -1
+    }
+
+    /// SIGHUP: for each slot, start the replacement, wait until it accepts, then drain the old one.
+    /// The listener stays open throughout, so no connection is refused.
+    private func roll() {
+        logLine([("level", "info"), ("event", "rolling restart")])
+        for index in slots.indices {
+            guard !terminating else { return }
+            let old = slots[index].pid
+            if let old {
+                closeStatus(index)
+                retiring[old] = .infinity
+                slots[index].pid = nil
+            }
+            slots[index].crashes = 0
+            slots[index].nextStartAt = 0
+            let startDeadline = monotonicSeconds() + 15
+            repeat { pump(milliseconds: 20) } while !slots[index].ready && !terminating && monotonicSeconds() < startDeadline
+            guard let old else { continue }
+            kill(old, SIGTERM)
+            retiring[old] = monotonicSeconds() + options.worker.shutdownTimeoutSeconds + 2
+            while retiring[old] != nil { pump(milliseconds: 20) }
+        }
+    }
+
+    private func drainAndExit() -> Never {
+        logLine([("level", "info"), ("event", "pool draining")])
+        let deadline = monotonicSeconds() + options.worker.shutdownTimeoutSeconds + 2
+        // Our own socket: unlink it so nothing new can queue, then let workers empty the queue.
+        // A systemd socket outlives us and keeps its queue for the next start: plain SIGTERM.
+        if ownsSocketPath { unlink(options.socketPath) }
+        let drainSignal = ownsSocketPath ? SIGUSR1 : SIGTERM
+        for slot in slots { if let pid = slot.pid { kill(pid, drainSignal) } }
+        for pid in retiring.keys { kill(pid, drainSignal) }
+        for index in slots.indices { closeStatus(index) }
+        while slots.contains(where: { $0.pid != nil }) || !retiring.isEmpty {
+            if monotonicSeconds() > deadline {
+                slots.compactMap(\.pid).forEach { kill($0, SIGKILL) }
+                retiring.keys.forEach { kill($0, SIGKILL) }
+            }
+            _ = signals.wait(milliseconds: 20)
+            var status: Int32 = 0
+            while case let pid = waitpid(-1, &status, WNOHANG), pid > 0 {
+                retiring[pid] = nil
+                if let index = slots.firstIndex(where: { $0.pid == pid }) { slots[index].pid = nil }
+            }
+        }
+        logLine([("level", "info"), ("event", "pool stopped")])
+        exit(0)
+    }
+}

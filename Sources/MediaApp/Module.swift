@@ -1,1 +1,0 @@
-// MediaApp: filled in by the foundation work.

@@ -1,0 +1,36 @@
+import Foundation
+import MediaHTTP
+
+/// One JSON line per request on stderr (journald keeps it), and one per unexpected failure.
+public struct RequestLog: Sendable {
+    public init() {}
+
+    public func record(requestId: String, method: String, route: String, status: Int,
+                       durationMilliseconds: Double, organization: String?) {
+        write([("time", .string(Self.timestamp())), ("requestId", .string(requestId)), ("method", .string(method)),
+               ("route", .string(route)), ("status", .int(status)),
+               ("durationMs", .double((durationMilliseconds * 100).rounded() / 100)),
+               ("org", .optional(organization))])
+    }
+
+    public func failure(requestId: String, route: String, error: String) {
+        write([("time", .string(Self.timestamp())), ("level", "error"), ("requestId", .string(requestId)),
+               ("route", .string(route)), ("error", .string(error))])
+    }
+
+    private func write(_ fields: [(String, JSONValue)]) {
+        var line = JSONValue.object(fields).serialized()
+        line.append(0x0a)
+        line.withUnsafeBytes { _ = Foundation.write(2, $0.baseAddress, $0.count) }
+    }
+
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+    }
+}

@@ -1,0 +1,12 @@
+import MediaHTTP
+
+/// Every route of the service, in one place (the playground and the isolation tests read it).
+public enum Routes {
+    public static func make(config: AppConfig, health: HealthCheck) -> Router<Endpoint> {
+        var router = Router<Endpoint>()
+        let json = MediaJSON(cdnBaseURL: config.storage.cdnBaseURL)
+        SystemRoutes.register(in: &router, health: health)
+        QueryRoutes.register(in: &router, json: json)
+        return router
+    }
+}

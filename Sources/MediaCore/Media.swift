@@ -1,0 +1,75 @@
+/// Where a media item stands (contract: "The media object").
+public enum MediaStatus: String, Sendable {
+    case pending, processing, ready, failed
+}
+
+public struct MediaVariant: Sendable, Equatable {
+    public var name: String
+    public var objectKey: String
+    public var mimeType: String
+    public var size: Int
+    public var width: Int
+    public var height: Int
+
+    public init(name: String, objectKey: String, mimeType: String, size: Int, width: Int, height: Int) {
+        self.name = name
+        self.objectKey = objectKey
+        self.mimeType = mimeType
+        self.size = size
+        self.width = width
+        self.height = height
+    }
+}
+
+public struct Media: Sendable, Equatable {
+    public var id: String
+    public var organizationId: String
+    public var orgSlug: String
+    public var bucket: String
+    public var objectKey: String
+    public var version: Int
+    public var filename: String
+    public var mimeType: String
+    public var size: Int?
+    public var width: Int?
+    public var height: Int?
+    public var checksum: String?
+    public var alt: String?
+    public var caption: String?
+    public var description: String?
+    public var isPrivate: Bool
+    public var status: MediaStatus
+    public var variants: [MediaVariant]
+    /// RFC 3339 UTC, as the contract shows them.
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(id: String, organizationId: String, orgSlug: String, bucket: String, objectKey: String, version: Int = 1,
+                filename: String, mimeType: String, size: Int?, width: Int?, height: Int?, checksum: String?,
+                alt: String? = nil, caption: String? = nil, description: String? = nil, isPrivate: Bool,
+                status: MediaStatus, variants: [MediaVariant] = [], createdAt: String, updatedAt: String) {
+        self.id = id
+        self.organizationId = organizationId
+        self.orgSlug = orgSlug
+        self.bucket = bucket
+        self.objectKey = objectKey
+        self.version = version
+        self.filename = filename
+        self.mimeType = mimeType
+        self.size = size
+        self.width = width
+        self.height = height
+        self.checksum = checksum
+        self.alt = alt
+        self.caption = caption
+        self.description = description
+        self.isPrivate = isPrivate
+        self.status = status
+        self.variants = variants
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// `{orgSlug}/{id}`: every object of this media lives under it.
+    public var folder: String { "\(orgSlug)/\(id)" }
+}

@@ -1,1 +1,0 @@
-// MediaHTTP: filled in by the foundation work.

@@ -1,0 +1,67 @@
+/// Receives a streamed response body (the FastCGI output stream in production).
+public protocol ResponseBodyWriter: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+public enum ResponseBody {
+    case bytes([UInt8])
+    /// Produced while the response is being sent, so large bodies never sit in memory.
+    case stream((ResponseBodyWriter) throws -> Void)
+}
+
+public struct Response {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: ResponseBody
+
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .bytes([])) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ value: JSONValue, status: Int = 200) -> Response {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json; charset=utf-8")
+        return Response(status: status, headers: headers, body: .bytes(value.serialized()))
+    }
+
+    public static func empty(status: Int) -> Response { Response(status: status) }
+
+    /// The body when it is in memory (tests read it).
+    public var bodyBytes: [UInt8]? {
+        if case .bytes(let bytes) = body { return bytes }
+        return nil
+    }
+}
+
+public enum HTTPStatus {
+    /// Reason phrases for the status line FastCGI sends.
+    public static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 204: "No Content"
+        case 206: "Partial Content"
+        case 302: "Found"
+        case 304: "Not Modified"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 409: "Conflict"
+        case 413: "Payload Too Large"
+        case 415: "Unsupported Media Type"
+        case 416: "Range Not Satisfiable"
+        case 422: "Unprocessable Content"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: "Status \(status)"
+        }
+    }
+}

@@ -1,0 +1,234 @@
+import CMariaDB
+import Foundation
+
+/// One MariaDB connection, owned by one thread. Opened on first use and reopened after the
+/// server went away; every statement is prepared once per connection and cached.
+///
+/// `@unchecked Sendable` only so a thread can create and keep it: it is never used by two
+/// threads at once (each serving thread or job thread owns its own).
+public final class DatabaseConnection: @unchecked Sendable {
+    public let settings: DatabaseSettings
+    private var handle: UnsafeMutablePointer<MYSQL>?
+    private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
+    private var transactionDepth = 0
+
+    /// Call once per process before any thread opens a connection.
+    public static func initializeLibrary() {
+        _ = cmariadb_library_init()
+    }
+
+    public init(settings: DatabaseSettings) {
+        self.settings = settings
+    }
+
+    deinit { close() }
+
+    public func close() {
+        for statement in statements.values { mysql_stmt_close(statement) }
+        statements.removeAll()
+        if let handle { mysql_close(handle) }
+        handle = nil
+        transactionDepth = 0
+    }
+
+    /// Runs a statement that returns no rows; answers the affected row count.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [DatabaseValue] = []) throws -> Int {
+        try withRetry { try run(sql, parameters, collectRows: false).affected }
+    }
+
+    public func query(_ sql: String, _ parameters: [DatabaseValue] = []) throws -> [DatabaseRow] {
+        try withRetry { try run(sql, parameters, collectRows: true).rows }
+    }
+
+    public func queryOne(_ sql: String, _ parameters: [DatabaseValue] = []) throws -> DatabaseRow? {
+        try query(sql, parameters).first
+    }
+
+    /// Runs `body` in a transaction; rolls back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("START TRANSACTION")
+        transactionDepth += 1
+        do {
+            let result = try body()
+            transactionDepth -= 1
+            try run("COMMIT", [], collectRows: false)
+            return result
+        } catch {
+            transactionDepth -= 1
+            _ = try? run("ROLLBACK", [], collectRows: false)
+            throw error
+        }
+    }
+
+    /// Statements without parameters that cannot be prepared (DDL in migrations).
+    public func executeUnprepared(_ sql: String) throws {
+        let connection = try open()
+        if mysql_real_query(connection, sql, UInt(sql.utf8.count)) != 0 { throw failure(connection) }
+        if let result = mysql_store_result(connection) { mysql_free_result(result) }
+    }
+
+    /// Round trip to the server (health checks).
+    public func ping() throws {
+        _ = try query("SELECT 1")
+    }
+
+    // MARK: - Internals
+
+    /// A statement that failed because the connection was dead is tried once more on a new
+    /// connection, unless it was inside a transaction (whose earlier work is lost).
+    private func withRetry<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.isConnectionFailure && transactionDepth == 0 {
+            close()
+            return try body()
+        }
+    }
+
+    private func open() throws -> UnsafeMutablePointer<MYSQL> {
+        if let handle { return handle }
+        guard let connection = mysql_init(nil) else { throw DatabaseError(code: 2008, message: "out of memory") }
+        _ = cmariadb_option_uint(connection, MYSQL_OPT_CONNECT_TIMEOUT, UInt32(settings.connectTimeoutSeconds))
+        _ = cmariadb_option_uint(connection, MYSQL_OPT_READ_TIMEOUT, UInt32(settings.queryTimeoutSeconds))
+        _ = cmariadb_option_uint(connection, MYSQL_OPT_WRITE_TIMEOUT, UInt32(settings.queryTimeoutSeconds))
+        _ = cmariadb_option_string(connection, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        let connected = mysql_real_connect(connection, settings.socket == nil ? settings.host : nil, settings.user,
+                                           settings.password, settings.name, UInt32(settings.port), settings.socket, 0)
+        guard connected != nil else {
+            let error = failure(connection)
+            mysql_close(connection)
+            throw DatabaseError(code: error.code == 0 ? 2003 : error.code, message: error.message)
+        }
+        handle = connection
+        // Timestamps are stored and read as UTC; strict mode refuses silent truncation.
+        try executeUnprepared("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'")
+        return connection
+    }
+
+    private func failure(_ connection: UnsafeMutablePointer<MYSQL>) -> DatabaseError {
+        DatabaseError(code: mysql_errno(connection), message: String(cString: mysql_error(connection)))
+    }
+
+    private func failure(statement: UnsafeMutablePointer<MYSQL_STMT>) -> DatabaseError {
+        DatabaseError(code: mysql_stmt_errno(statement), message: String(cString: mysql_stmt_error(statement)))
+    }
+
+    private func prepared(_ sql: String) throws -> UnsafeMutablePointer<MYSQL_STMT> {
+        let connection = try open()
+        if let statement = statements[sql] { return statement }
+        guard let statement = mysql_stmt_init(connection) else { throw failure(connection) }
+        if mysql_stmt_prepare(statement, sql, UInt(sql.utf8.count)) != 0 {
+            let error = failure(statement: statement)
+            mysql_stmt_close(statement)
+            throw error
+        }
+        _ = cmariadb_stmt_update_max_length(statement)
+        statements[sql] = statement
+        return statement
+    }
+
+    private func run(_ sql: String, _ parameters: [DatabaseValue], collectRows: Bool) throws -> (affected: Int, rows: [DatabaseRow]) {
+        let statement = try prepared(sql)
+        let expected = Int(mysql_stmt_param_count(statement))
+        precondition(expected == parameters.count, "\(sql): \(expected) parameters expected, \(parameters.count) given")
+        // Parameter data must stay allocated until execute has sent it.
+        let parameterBuffers = try bind(parameters, to: statement)
+        defer { parameterBuffers.forEach { $0.deallocate() } }
+        guard mysql_stmt_execute(statement) == 0 else { throw failure(statement: statement) }
+        defer { mysql_stmt_free_result(statement) }
+        guard collectRows, let metadata = mysql_stmt_result_metadata(statement) else {
+            return (Int(mysql_stmt_affected_rows(statement)), [])
+        }
+        defer { mysql_free_result(metadata) }
+        guard mysql_stmt_store_result(statement) == 0 else { throw failure(statement: statement) }
+        return (0, try fetchRows(statement, metadata))
+    }
+
+    /// Binds the parameters; returns the buffers holding their data, for the caller to free.
+    private func bind(_ parameters: [DatabaseValue], to statement: UnsafeMutablePointer<MYSQL_STMT>) throws -> [UnsafeMutableRawPointer] {
+        guard !parameters.isEmpty else { return [] }
+        var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: parameters.count)
+        var storage: [UnsafeMutableRawPointer] = []
+        for (index, parameter) in parameters.enumerated() {
+            switch parameter {
+            case .null:
+                binds[index].buffer_type = MYSQL_TYPE_NULL
+            case .int(let value):
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+                buffer.storeBytes(of: value, as: Int64.self)
+                storage.append(buffer)
+                binds[index].buffer_type = MYSQL_TYPE_LONGLONG
+                binds[index].buffer = buffer
+            case .text(let text):
+                bindBytes(Array(text.utf8), type: MYSQL_TYPE_STRING, into: &binds[index], storage: &storage)
+            case .bytes(let bytes):
+                bindBytes(bytes, type: MYSQL_TYPE_BLOB, into: &binds[index], storage: &storage)
+            }
+        }
+        // mysql_stmt_bind_param copies the MYSQL_BIND array itself, not the data it points at.
+        let failed = binds.withUnsafeMutableBufferPointer { mysql_stmt_bind_param(statement, $0.baseAddress) } != 0
+        if failed {
+            storage.forEach { $0.deallocate() }
+            throw failure(statement: statement)
+        }
+        return storage
+    }
+
+    private func bindBytes(_ bytes: [UInt8], type: enum_field_types, into bind: inout MYSQL_BIND,
+                           storage: inout [UnsafeMutableRawPointer]) {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        storage.append(buffer)
+        bind.buffer_type = type
+        bind.buffer = buffer
+        bind.buffer_length = UInt(bytes.count)
+        bind.length_value = UInt(bytes.count)
+    }
+
+    private func fetchRows(_ statement: UnsafeMutablePointer<MYSQL_STMT>, _ metadata: UnsafeMutablePointer<MYSQL_RES>) throws -> [DatabaseRow] {
+        let count = Int(mysql_num_fields(metadata))
+        guard let fields = mysql_fetch_fields(metadata) else { return [] }
+        var names: [String] = []
+        var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: count)
+        let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: count)
+        let nulls = UnsafeMutablePointer<my_bool>.allocate(capacity: count)
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer {
+            lengths.deallocate()
+            nulls.deallocate()
+            buffers.forEach { $0.deallocate() }
+        }
+        for index in 0..<count {
+            names.append(String(cString: fields[index].name))
+            let capacity = Int(fields[index].max_length) + 1
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
+            buffers.append(buffer)
+            binds[index].buffer_type = MYSQL_TYPE_STRING
+            binds[index].buffer = buffer
+            binds[index].buffer_length = UInt(capacity)
+            binds[index].length = lengths + index
+            binds[index].is_null = nulls + index
+        }
+        let ok = binds.withUnsafeMutableBufferPointer { mysql_stmt_bind_result(statement, $0.baseAddress) }
+        if ok != 0 { throw failure(statement: statement) }
+        var rows: [DatabaseRow] = []
+        while true {
+            let status = mysql_stmt_fetch(statement)
+            if status == MYSQL_NO_DATA { break }
+            if status == 1 { throw failure(statement: statement) }
+            var values: [String?] = []
+            values.reserveCapacity(count)
+            for index in 0..<count {
+                if nulls[index] != 0 {
+                    values.append(nil)
+                } else {
+                    let bytes = UnsafeRawBufferPointer(start: buffers[index], count: min(Int(lengths[index]), Int(binds[index].buffer_length)))
+                    values.append(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            rows.append(DatabaseRow(columns: names, values: values))
+        }
+        return rows
+    }
+}

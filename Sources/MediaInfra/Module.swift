@@ -1,1 +1,0 @@
-// MediaInfra: filled in by the foundation work.

@@ -1,0 +1,44 @@
+@testable import MediaApp
+import XCTest
+
+final class AppConfigTests: XCTestCase {
+    private let minimal = [
+        "S3_BUCKET": "media", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s", "CDN_BASE_URL": "https://cdn.example.com/",
+    ]
+
+    func testMinimalConfigurationUsesDocumentedDefaults() throws {
+        let config = try AppConfig.load(from: minimal)
+        XCTAssertEqual(config.database.port, 3306)
+        XCTAssertEqual(config.pool.workers, 2)
+        XCTAssertEqual(config.pool.threads, 4)
+        XCTAssertEqual(config.pool.socketMode, 0o660)
+        XCTAssertEqual(config.limits.imageMaxPixels, 50_000_000)
+        XCTAssertEqual(config.storage.cdnBaseURL, "https://cdn.example.com", "trailing slash dropped")
+        XCTAssertNil(config.storage.endpoint)
+        XCTAssertEqual(config.storage.allowedBuckets, ["media"])
+    }
+
+    func testEachBadSettingIsNamed() {
+        let cases: [(String, String?)] = [
+            ("S3_BUCKET", nil), ("S3_ACCESS_KEY_ID", nil), ("CDN_BASE_URL", nil),
+            ("CDN_BASE_URL", "cdn.example.com"), ("DB_PORT", "70000"), ("DB_PORT", "abc"), ("API_WORKERS", "0"),
+            ("API_SOCKET_MODE", "rw-rw----"), ("S3_FORCE_PATH_STYLE", "maybe"), ("S3_BUCKET", "Bad_Bucket"),
+            ("S3_EXTRA_BUCKETS", "ok-bucket,x"), ("LOG_LEVEL", "loud"), ("S3_ENDPOINT", "127.0.0.1:9000"),
+        ]
+        for (setting, value) in cases {
+            var environment = minimal
+            environment[setting] = value
+            XCTAssertThrowsError(try AppConfig.load(from: environment), "\(setting)=\(value ?? "<unset>")") { error in
+                XCTAssertEqual((error as? ConfigError)?.setting, setting)
+                XCTAssertTrue(String(describing: error).hasPrefix("configuration error: \(setting) "))
+            }
+        }
+    }
+
+    func testBucketNames() {
+        XCTAssertTrue(S3BucketName.isValid("media-test.1"))
+        XCTAssertFalse(S3BucketName.isValid("ab"))
+        XCTAssertFalse(S3BucketName.isValid("-media"))
+        XCTAssertFalse(S3BucketName.isValid("a..b"))
+    }
+}

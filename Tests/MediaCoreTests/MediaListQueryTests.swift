@@ -1,0 +1,43 @@
+import MediaCore
+import XCTest
+
+final class MediaListQueryTests: XCTestCase {
+    private func parse(_ values: [String: String]) throws -> MediaListQuery {
+        try MediaListQuery.parse { values[$0] }
+    }
+
+    func testDefaults() throws {
+        let query = try parse([:])
+        XCTAssertEqual(query.limit, 20)
+        XCTAssertEqual(query.offset, 0)
+        XCTAssertEqual(query.sort, .createdAt)
+        XCTAssertEqual(query.order, .desc)
+        XCTAssertNil(query.search)
+        XCTAssertNil(query.typePrefix)
+    }
+
+    func testRangesAreEnforcedWithTheFieldNamed() {
+        for (name, value) in [("limit", "0"), ("limit", "101"), ("limit", "-1"), ("limit", "abc"), ("limit", "99999999999999999999"),
+                              ("offset", "-1"), ("offset", "x"), ("sort", "id"), ("order", "up"), ("type", "image/*;x")] {
+            XCTAssertThrowsError(try parse([name: value]), "\(name)=\(value)") { error in
+                XCTAssertEqual((error as? ServiceError)?.code, .validationError)
+                XCTAssertEqual((error as? ServiceError)?.details["field"], name)
+            }
+        }
+    }
+
+    func testAcceptedValues() throws {
+        let query = try parse(["limit": "100", "offset": "40", "sort": "size", "order": "asc", "type": "Image/", "search": "a%b"])
+        XCTAssertEqual(query.limit, 100)
+        XCTAssertEqual(query.offset, 40)
+        XCTAssertEqual(query.sort, .size)
+        XCTAssertEqual(query.order, .asc)
+        XCTAssertEqual(query.typePrefix, "image/")
+        XCTAssertEqual(query.search, "a%b")
+    }
+
+    func testLikePatternEscapesWildcards() {
+        XCTAssertEqual(MediaListQuery.likePattern(containing: "50%_off\\x"), "%50\\%\\_off\\\\x%")
+        XCTAssertEqual(MediaListQuery.likePattern(containing: "it's"), "%it's%")
+    }
+}
