@@ -44,6 +44,7 @@ let package = Package(
         // Fast tests: no servers.
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
         .testTarget(name: "MediaHTTPTests", dependencies: ["MediaHTTP"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Hashing"], resources: [.copy("Vectors")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MediaCore"]),
         .testTarget(name: "MediaAppTests", dependencies: ["MediaApp", "MediaHTTP", "MediaCore"]),

@@ -25,16 +25,23 @@ public final class FastCGIServer: Sendable {
     private let served = Atomic<Int>(0)
     private let running = DispatchGroup()
 
-    public init(listenFD: Int32, threads: Int, pollIntervalMilliseconds: Int32 = 200,
+    /// Requests after which the server stops accepting so its process can be replaced (0: never).
+    public let maxRequests: Int
+
+    public init(listenFD: Int32, threads: Int, maxRequests: Int = 0, pollIntervalMilliseconds: Int32 = 200,
                 makeHandler: @escaping @Sendable () -> FastCGIHandler) {
         self.listenFD = listenFD
         self.threadCount = threads
+        self.maxRequests = maxRequests
         self.pollIntervalMilliseconds = pollIntervalMilliseconds
         self.makeHandler = makeHandler
     }
 
     /// Requests answered so far by all threads.
     public var requestsServed: Int { served.load(ordering: .relaxed) }
+
+    /// The request quota is used up (the server stopped accepting because of it).
+    public var quotaReached: Bool { maxRequests > 0 && requestsServed >= maxRequests }
 
     public func start() {
         for index in 0..<threadCount {
@@ -90,7 +97,7 @@ public final class FastCGIServer: Sendable {
             // A web server that went away mid-response costs only this request.
             try? FastCGIExchange.send(response, to: request)
             FCGX_Finish_r(request)
-            served.add(1, ordering: .relaxed)
+            if served.add(1, ordering: .relaxed).newValue == maxRequests { requestStop() }
         }
     }
 }

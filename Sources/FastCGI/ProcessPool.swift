@@ -26,7 +26,7 @@ public final class ProcessPool {
         var startedAt = 0.0
         var statusFD: Int32 = -1
         var ready = false
-        var crashes = 0
+        var backoff: RestartBackoff
         var nextStartAt = 0.0
     }
 
@@ -41,7 +41,8 @@ public final class ProcessPool {
 
     public init(options: PoolOptions) {
         self.options = options
-        self.slots = Array(repeating: Slot(), count: max(1, options.workers))
+        self.slots = Array(repeating: Slot(backoff: RestartBackoff(ceilingSeconds: options.restartBackoffMaxSeconds)),
+                           count: max(1, options.workers))
     }
 
     public func run() throws -> Never {
@@ -96,11 +97,7 @@ public final class ProcessPool {
                 slots[index].nextStartAt = now
                 continue
             }
-            // A worker that lived a while had a one-off failure; one dying at once is backed off.
-            let lived = now - slots[index].startedAt
-            slots[index].crashes = lived > 10 ? 1 : slots[index].crashes + 1
-            let delay = min(options.restartBackoffMaxSeconds, 0.1 * pow(2, Double(slots[index].crashes - 1)))
-            slots[index].nextStartAt = now + (slots[index].crashes <= 1 ? 0 : delay)
+            slots[index].nextStartAt = now + slots[index].backoff.delayAfterCrash(lived: now - slots[index].startedAt)
             let how = exitedNormally ? "exit code \(exitCode)" : "signal \(status & 0x7f)"
             logLine([("level", "error"), ("event", "worker died"), ("pid", String(pid)), ("how", how),
                      ("restartInSeconds", String(format: "%.1f", slots[index].nextStartAt - now))])
@@ -184,7 +181,7 @@ public final class ProcessPool {
                 retiring[old] = .infinity
                 slots[index].pid = nil
             }
-            slots[index].crashes = 0
+            slots[index].backoff.reset()
             slots[index].nextStartAt = 0
             let startDeadline = monotonicSeconds() + 15
             repeat { pump(milliseconds: 20) } while !slots[index].ready && !terminating && monotonicSeconds() < startDeadline

@@ -37,7 +37,8 @@ public enum WorkerProcess {
         signal(SIGPIPE, SIG_IGN)   // a closed web-server connection is an error return, not a death
         FCGX_Init()
 
-        let server = FastCGIServer(listenFD: PoolEnvironment.listenFD, threads: options.threads, makeHandler: makeHandler)
+        let server = FastCGIServer(listenFD: PoolEnvironment.listenFD, threads: options.threads,
+                                   maxRequests: options.maxRequests, makeHandler: makeHandler)
         server.start()
         announceReady()
 
@@ -48,8 +49,7 @@ public enum WorkerProcess {
                 server.requestStop(finishingBacklog: signal == SIGUSR1)
                 drainDeadline = monotonicSeconds() + options.shutdownTimeoutSeconds
             }
-            if drainDeadline == nil, options.maxRequests > 0, server.requestsServed >= options.maxRequests {
-                server.requestStop()
+            if drainDeadline == nil, server.quotaReached {
                 exitCode = PoolEnvironment.recycledExitCode
                 drainDeadline = monotonicSeconds() + options.shutdownTimeoutSeconds
             }
