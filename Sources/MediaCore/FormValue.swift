@@ -1,0 +1,43 @@
+/// Values of query strings and form fields, as the contract reads them.
+public enum FormValue {
+    /// `true/false/1/0`; anything else is a 400 naming the field. Absent → `defaultValue`.
+    public static func bool(_ text: String?, field: String, default defaultValue: Bool) throws(ServiceError) -> Bool {
+        guard let text else { return defaultValue }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw .validation("\(field) must be true, false, 1 or 0", field: field)
+        }
+    }
+
+    /// An optional free-text field: at most `maxLength` characters, no control characters
+    /// other than tab and newlines.
+    public static func text(_ text: String?, field: String, maxLength: Int = 2000) throws(ServiceError) -> String? {
+        guard let text else { return nil }
+        guard text.count <= maxLength else { throw .validation("\(field) must be at most \(maxLength) characters", field: field) }
+        guard !text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7f }) else {
+            throw .validation("\(field) must not contain control characters", field: field)
+        }
+        return text
+    }
+
+    /// A client filename reduced to a safe display name: the last path component, no control
+    /// characters, at most 255 bytes; "file" when nothing is left.
+    public static func filename(_ raw: String?) -> String {
+        guard let raw else { return "file" }
+        let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var cleaned = String(String.UnicodeScalarView(lastComponent.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
+        cleaned = cleaned.trimmingSpaces
+        while cleaned.utf8.count > 255 { cleaned.removeLast() }
+        return cleaned.isEmpty || cleaned == "." || cleaned == ".." ? "file" : cleaned
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " { slice.removeFirst() }
+        while let last = slice.last, last == " " { slice.removeLast() }
+        return String(slice)
+    }
+}
