@@ -23,6 +23,8 @@ public final class S3Client: @unchecked Sendable {
     private let curl: CurlEasy
     /// The signing clock; tests may pin it, requests use the current time.
     var now: @Sendable () -> Date = { Date() }
+    /// Connections opened so far; stays at 1 while the handle keeps reusing its connection.
+    public private(set) var connectionsOpened = 0
 
     public init(configuration: S3Configuration) throws {
         self.configuration = configuration
@@ -146,6 +148,7 @@ public final class S3Client: @unchecked Sendable {
         curl.set(CURLOPT_HTTPHEADER, list: list)
 
         let code = curl.perform()
+        connectionsOpened += curl.info(CURLINFO_NUM_CONNECTS)
         if let error = transfer.callbackError { throw error }
         guard code == CURLE_OK else {
             if code == CURLE_WRITE_ERROR {
