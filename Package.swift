@@ -27,7 +27,7 @@ let package = Package(
         // SHA-256, HMAC and randomness from OpenSSL.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         // S3 over libcurl with our own SigV4 signing.
-        .target(name: "S3", dependencies: ["CCurl", "Hashing"]),
+        .target(name: "S3", dependencies: ["CCurl", "COpenSSL", "Hashing"]),
         // Image probing and variants with libvips.
         .target(name: "Imaging", dependencies: ["CVips", "MediaCore"]),
         // MariaDB and Redis adapters and the repositories built on them.

@@ -1,0 +1,39 @@
+import Foundation
+
+/// The HTTP method a presigned URL is for.
+public enum S3PresignMethod: String, Sendable {
+    case get = "GET"
+    case put = "PUT"
+}
+
+/// Makes presigned URLs; pure computation, no connection (usable without an `S3Client`).
+public struct S3Presigner: Sendable {
+    let endpoint: S3Endpoint
+    let signer: SigV4Signer
+
+    public init(configuration: S3Configuration) throws {
+        endpoint = try S3Endpoint(configuration.endpoint, region: configuration.region,
+                                  forcePathStyle: configuration.forcePathStyle)
+        signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region)
+    }
+
+    /// A URL that allows one `method` on `bucket`/`key` until `now + expires`.
+    ///
+    /// For PUT with a `contentType`, `Content-Type` is a signed header: the uploader must send
+    /// exactly that value or S3 refuses the request (403).
+    /// - Parameters:
+    ///   - expires: lifetime in seconds, 1 ... 604800 (7 days).
+    ///   - now: the signing time (inject a fixed one in tests).
+    /// - Throws: `S3ClientError` for an expiry out of range, an empty key or a bad bucket name.
+    public func presignedURL(method: S3PresignMethod, bucket: String, key: String, expires: Int,
+                             contentType: String? = nil, now: Date = Date()) throws -> String {
+        guard !key.isEmpty else { throw S3ClientError.emptyKey }
+        guard S3Endpoint.isValidBucketName(bucket) else { throw S3ClientError.invalidBucketName(bucket) }
+        let target = endpoint.target(bucket: bucket, key: key)
+        var signed: [(name: String, value: String)] = []
+        if method == .put, let contentType { signed.append(("content-type", contentType)) }
+        let query = try signer.presignedQuery(method: method.rawValue, host: target.host, path: target.path,
+                                              signedHeaders: signed, expires: expires, date: now)
+        return target.url(query: query)
+    }
+}
