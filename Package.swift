@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "MediaHTTPTests", dependencies: ["MediaHTTP"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Hashing"], resources: [.copy("Vectors")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MediaCore"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MediaCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaAppTests", dependencies: ["MediaApp", "MediaHTTP", "MediaCore"]),
         // Against the live stack started by scripts/test (addresses from the environment).
         .testTarget(name: "IntegrationTests", dependencies: ["S3", "MediaInfra", "MediaApp", "Hashing"]),

@@ -1,0 +1,78 @@
+import CVips
+import MediaCore
+
+/// Makes the contract's variants of one image.
+///
+/// The job is shaped for speed: the full-size encode (`original_webp`, most of the time)
+/// runs on a thread of its own while the resized variants are made on the caller's thread.
+/// Resized variants start from a JPEG decoded at reduced scale (shrink-on-load) or, for
+/// other formats, from the one full decode both threads share; each smaller size is then
+/// derived from the smallest already-made one that covers it.
+public struct VariantGenerator: Sendable {
+    public var specs: [VariantSpec]
+    public var encoding: EncodingSettings
+    public var maxPixels: Int
+    /// Frames of an animation kept in its variants (later frames are dropped).
+    public var maxFrames: Int
+
+    public init(specs: [VariantSpec] = VariantSpec.defaults, encoding: EncodingSettings = EncodingSettings(),
+                maxPixels: Int = ImageProbe.defaultMaxPixels, maxFrames: Int = ImageProbe.defaultMaxFrames) {
+        self.specs = specs
+        self.encoding = encoding
+        self.maxPixels = maxPixels
+        self.maxFrames = maxFrames
+    }
+
+    /// Encodes every spec's variant of `source`, in `specs` order: EXIF orientation applied,
+    /// converted to sRGB, metadata stripped, never upscaled, alpha and animation kept where
+    /// the output format allows. Throws `.unsupportedType`, `.tooManyPixels` (checked on the
+    /// header, before decoding) or `.invalidImage` (corrupt or truncated data).
+    public func generate(_ source: ImageSource) throws(ImagingError) -> [EncodedVariant] {
+        Vips.ensureStarted()
+        let opened = try OpenedSource(source)
+        let info = try ImageProbe.probe(opened, maxPixels: maxPixels, maxFrames: maxFrames)
+        let plan = VariantPlan(specs: specs, info: info, maxFrames: maxFrames)
+        let pipeline = try VariantPipeline(source: opened, info: info, plan: plan, encoding: encoding)
+
+        var fullSize: BackgroundThread<[Int: EncodedVariant]>?
+        var fullSizeResult: Result<[Int: EncodedVariant], ImagingError>?
+        if !plan.fullSize.isEmpty {
+            if plan.resized.isEmpty {
+                fullSizeResult = Result { () throws(ImagingError) in try pipeline.makeFullSize() }
+            } else {
+                fullSize = BackgroundThread { Result { () throws(ImagingError) in try pipeline.makeFullSize() } }
+            }
+        }
+        let resizedResult = Result { () throws(ImagingError) in try pipeline.makeResized() }
+        if let fullSize { fullSizeResult = fullSize.wait() }
+
+        var byIndex = try resizedResult.get()
+        if let fullSizeResult { byIndex.merge(try fullSizeResult.get()) { first, _ in first } }
+        return plan.all.map { byIndex[$0.index]! }
+    }
+}
+
+/// What to make: each spec with its output format and target size (displayed orientation).
+struct VariantPlan: Sendable {
+    struct Item: Sendable {
+        var index: Int
+        var spec: VariantSpec
+        var format: OutputFormat
+        var width: Int
+        var height: Int
+    }
+
+    let all: [Item]
+    let maxFrames: Int
+    var fullSize: [Item] { all.filter { if case .fullSize = $0.spec.kind { true } else { false } } }
+    var resized: [Item] { all.filter { if case .fitInside = $0.spec.kind { true } else { false } } }
+
+    init(specs: [VariantSpec], info: ImageInfo, maxFrames: Int) {
+        self.maxFrames = maxFrames
+        all = specs.enumerated().map { index, spec in
+            let format = spec.outputFormat(for: info.fileType, hasAlpha: info.hasAlpha, animated: info.isAnimated)
+            let size = spec.targetSize(width: info.width, height: info.height, format: format)
+            return Item(index: index, spec: spec, format: format, width: size.width, height: size.height)
+        }
+    }
+}
