@@ -1,1 +1,40 @@
-print("not yet")
+import FastCGI
+import Foundation
+import MediaApp
+import MediaInfra
+
+// media-api: the FastCGI pool. Started by hand or systemd it is the master; the master
+// starts copies of this binary as workers (MEDIA_POOL_ROLE=worker) that serve requests.
+
+let config: AppConfig
+do {
+    config = try AppConfig.load(from: ProcessInfo.processInfo.environment)
+} catch {
+    FileHandle.standardError.write(Data("media-api: \(error)\n".utf8))
+    exit(78)   // EX_CONFIG: systemd shows it as a configuration failure
+}
+
+if PoolEnvironment.isWorker {
+    DatabaseConnection.initializeLibrary()
+    let health = HealthCheck(config: config, storage: StorageHealth.probe(config: config))
+    let application = Application(config: config, router: Routes.make(config: config, health: health))
+    WorkerProcess.run(
+        options: WorkerOptions(threads: config.pool.threads, maxRequests: config.pool.maxRequests,
+                               shutdownTimeoutSeconds: Double(config.pool.shutdownTimeoutSeconds))
+    ) {
+        APIHandler(application: application, resources: ServiceResources(config: config))
+    }
+} else {
+    let pool = ProcessPool(options: PoolOptions(
+        workers: config.pool.workers,
+        worker: WorkerOptions(threads: config.pool.threads, maxRequests: config.pool.maxRequests,
+                              shutdownTimeoutSeconds: Double(config.pool.shutdownTimeoutSeconds)),
+        socketPath: config.pool.socketPath, socketMode: mode_t(config.pool.socketMode),
+        restartBackoffMaxSeconds: Double(config.pool.restartBackoffMaxSeconds)))
+    do {
+        try pool.run()
+    } catch {
+        FileHandle.standardError.write(Data("media-api: \(error)\n".utf8))
+        exit(1)
+    }
+}
