@@ -1,3 +1,4 @@
+import MediaCore
 import MediaInfra
 import S3
 
@@ -6,20 +7,34 @@ public struct AppConfig: Sendable {
     public struct Storage: Sendable {
         public var endpoint: String?
         public var region: String
+        /// Public media: the only bucket a CDN may expose.
         public var bucket: String
+        /// Private media: never exposed; reached through the download endpoint or presigned URLs.
+        public var privateBucket: String
         public var extraBuckets: [String]
         public var credentials: S3Credentials
         public var forcePathStyle: Bool
         public var cdnBaseURL: String
 
         /// Buckets a request may name.
-        public var allowedBuckets: [String] { [bucket] + extraBuckets }
+        public var allowedBuckets: [String] { [bucket, privateBucket] + extraBuckets }
+
+        /// Where a media item's objects live for its privacy.
+        public func bucket(isPrivate: Bool) -> String { isPrivate ? privateBucket : bucket }
     }
 
     public struct Limits: Sendable {
         public var uploadMaxBytes: Int
         public var jsonMaxBytes: Int
         public var imageMaxPixels: Int
+    }
+
+    /// What may be uploaded and how images are processed.
+    public struct Media: Sendable {
+        public var allowedTypes: FileTypeAllowList
+        public var variants: [VariantSpec]
+        public var encoding: EncodingSettings
+        public var maxFrames: Int
     }
 
     public struct Pool: Sendable {
@@ -41,6 +56,7 @@ public struct AppConfig: Sendable {
     public var redis: RedisSettings
     public var storage: Storage
     public var limits: Limits
+    public var media: Media
     public var pool: Pool
     public var jobs: Jobs
     public var logLevel: String
@@ -63,6 +79,10 @@ public struct AppConfig: Sendable {
             database: try env.int("REDIS_DB", default: 0, in: 0...15))
         let bucket = try env.string("S3_BUCKET")
         guard S3BucketName.isValid(bucket) else { throw ConfigError(setting: "S3_BUCKET", problem: "is not a valid bucket name: \"\(bucket)\"") }
+        let privateBucket = try env.string("S3_PRIVATE_BUCKET", default: "\(bucket)-private")
+        guard S3BucketName.isValid(privateBucket), privateBucket != bucket else {
+            throw ConfigError(setting: "S3_PRIVATE_BUCKET", problem: "must be a valid bucket name other than S3_BUCKET: \"\(privateBucket)\"")
+        }
         let extraBuckets = (env.optionalString("S3_EXTRA_BUCKETS") ?? "").split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
         if let bad = extraBuckets.first(where: { !S3BucketName.isValid($0) }) {
             throw ConfigError(setting: "S3_EXTRA_BUCKETS", problem: "holds an invalid bucket name: \"\(bad)\"")
@@ -71,6 +91,7 @@ public struct AppConfig: Sendable {
             endpoint: try env.optionalString("S3_ENDPOINT").map { _ in try env.url("S3_ENDPOINT") },
             region: try env.string("S3_REGION", default: "us-east-1"),
             bucket: bucket,
+            privateBucket: privateBucket,
             extraBuckets: extraBuckets,
             credentials: S3Credentials(accessKeyId: try env.string("S3_ACCESS_KEY_ID"),
                                        secretAccessKey: try env.string("S3_SECRET_ACCESS_KEY"),
@@ -81,6 +102,7 @@ public struct AppConfig: Sendable {
             uploadMaxBytes: try env.int("UPLOAD_MAX_BYTES", default: 100 << 20, in: 1...(64 << 30)),
             jsonMaxBytes: try env.int("JSON_MAX_BYTES", default: 1 << 20, in: 1024...(64 << 20)),
             imageMaxPixels: try env.int("IMAGE_MAX_PIXELS", default: 50_000_000, in: 1...1_000_000_000))
+        let media = try loadMedia(env)
         let modeText = try env.string("API_SOCKET_MODE", default: "0660")
         guard let socketMode = UInt32(modeText, radix: 8), socketMode <= 0o777 else {
             throw ConfigError(setting: "API_SOCKET_MODE", problem: "must be an octal file mode such as 0660, got \"\(modeText)\"")
@@ -100,7 +122,50 @@ public struct AppConfig: Sendable {
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw ConfigError(setting: "LOG_LEVEL", problem: "must be debug, info, warning or error, got \"\(logLevel)\"")
         }
-        return AppConfig(database: database, redis: redis, storage: storage, limits: limits, pool: pool, jobs: jobs, logLevel: logLevel)
+        return AppConfig(database: database, redis: redis, storage: storage, limits: limits, media: media, pool: pool, jobs: jobs,
+                         logLevel: logLevel)
+    }
+
+    private static func loadMedia(_ env: EnvironmentReader) throws -> Media {
+        let allowed: FileTypeAllowList
+        if let list = env.optionalString("UPLOAD_ALLOWED_TYPES") {
+            do {
+                allowed = try FileTypeAllowList(parsing: list)
+            } catch {
+                throw ConfigError(setting: "UPLOAD_ALLOWED_TYPES", problem: "must list types such as jpeg,png,gif,webp,pdf (html is never allowed)")
+            }
+        } else {
+            allowed = .default
+        }
+        var variants = VariantSpec.defaults
+        if let sizes = env.optionalString("IMAGE_VARIANT_SIZES") {
+            variants = try parseVariantSizes(sizes) + [VariantSpec(name: "original_webp", kind: .fullSize(.webp))]
+        }
+        let encoding = EncodingSettings(
+            jpegQuality: try env.int("IMAGE_JPEG_QUALITY", default: 80, in: 1...100),
+            webpQuality: try env.int("IMAGE_WEBP_QUALITY", default: 80, in: 1...100),
+            webpEffort: try env.int("IMAGE_WEBP_EFFORT", default: 4, in: 0...6))
+        return Media(allowedTypes: allowed, variants: variants, encoding: encoding,
+                     maxFrames: try env.int("IMAGE_MAX_FRAMES", default: 100, in: 1...10_000))
+    }
+
+    /// `thumbnail:245x156,small:500x500,...`: the resized variants and their boxes.
+    static func parseVariantSizes(_ text: String) throws -> [VariantSpec] {
+        let problem = ConfigError(setting: "IMAGE_VARIANT_SIZES", problem: "must look like thumbnail:245x156,small:500x500")
+        var specs: [VariantSpec] = []
+        for entry in text.split(separator: ",") {
+            let pair = entry.split(separator: ":")
+            guard pair.count == 2 else { throw problem }
+            let name = String(pair[0]).trimmed
+            let box = pair[1].split(separator: "x")
+            guard box.count == 2, let width = Int(box[0]), let height = Int(box[1]), width > 0, height > 0,
+                  width <= 16384, height <= 16384, !name.isEmpty, name != "original_webp",
+                  name.utf8.allSatisfy({ (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "_") }),
+                  !specs.contains(where: { $0.name == name }) else { throw problem }
+            specs.append(.fitInside(name, width: width, height: height))
+        }
+        guard !specs.isEmpty else { throw problem }
+        return specs
     }
 }
 

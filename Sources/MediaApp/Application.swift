@@ -2,7 +2,9 @@ import Foundation
 import Hashing
 import MediaCore
 import MediaHTTP
+import Imaging
 import MediaInfra
+import S3
 
 /// Turns a request into a response: request id, routing, authentication, the handler, and
 /// every failure mapped to the contract's envelope. One instance serves all threads.
@@ -61,6 +63,15 @@ public final class Application: Sendable {
             log.failure(requestId: requestId, route: route, error: error.description)
         case let error as RedisError:
             serviceError = .unavailable("redis")
+            log.failure(requestId: requestId, route: route, error: error.description)
+        case let error as ImagingError:
+            serviceError = error.serviceError
+            if serviceError.code == .internalError { log.failure(requestId: requestId, route: route, error: "\(error)") }
+        case let error as S3TransportError:
+            serviceError = .unavailable("storage")
+            log.failure(requestId: requestId, route: route, error: error.description)
+        case let error as S3Error:
+            serviceError = ServiceError(.storageError, "the storage service answered \(error.code): \(error.message)")
             log.failure(requestId: requestId, route: route, error: error.description)
         default:
             serviceError = ServiceError(.internalError, "an unexpected error occurred; quote the request id when reporting it")

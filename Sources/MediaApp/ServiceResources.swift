@@ -1,11 +1,13 @@
 import MediaInfra
+import S3
 
-/// What one serving thread owns: its own MariaDB and Redis connections (and, with the
-/// storage work, its own curl handle). Created once per thread, opened lazily.
+/// What one serving thread owns: its own MariaDB and Redis connections and its own curl
+/// handle (the S3 client). Created once per thread, each opened lazily.
 public final class ServiceResources {
     public let config: AppConfig
     public let database: DatabaseConnection
     public let redis: RedisConnection
+    private var storageClient: S3Client?
 
     public init(config: AppConfig) {
         self.config = config
@@ -13,8 +15,17 @@ public final class ServiceResources {
         self.redis = RedisConnection(settings: config.redis)
     }
 
+    /// This thread's S3 client (connections are reused between requests).
+    public func storage() throws -> S3Client {
+        if let storageClient { return storageClient }
+        let client = try S3Client(configuration: config.storage.s3Configuration())
+        storageClient = client
+        return client
+    }
+
     public func close() {
         database.close()
         redis.close()
+        storageClient = nil
     }
 }

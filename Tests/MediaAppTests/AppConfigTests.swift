@@ -15,7 +15,7 @@ final class AppConfigTests: XCTestCase {
         XCTAssertEqual(config.limits.imageMaxPixels, 50_000_000)
         XCTAssertEqual(config.storage.cdnBaseURL, "https://cdn.example.com", "trailing slash dropped")
         XCTAssertNil(config.storage.endpoint)
-        XCTAssertEqual(config.storage.allowedBuckets, ["media"])
+        XCTAssertEqual(config.storage.allowedBuckets, ["media", "media-private"])
     }
 
     func testEachBadSettingIsNamed() {

@@ -6,6 +6,7 @@ public enum Routes {
         var router = Router<Endpoint>()
         let json = MediaJSON(cdnBaseURL: config.storage.cdnBaseURL)
         SystemRoutes.register(in: &router, health: health)
+        UploadRoutes.register(in: &router, json: json)
         QueryRoutes.register(in: &router, json: json)
         return router
     }

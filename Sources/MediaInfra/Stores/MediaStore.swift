@@ -3,7 +3,7 @@ import MediaCore
 /// Media rows and their variants, always scoped to one organization: another
 /// organization's media are indistinguishable from missing ones.
 public struct MediaStore {
-    private let database: DatabaseConnection
+    let database: DatabaseConnection
 
     public init(database: DatabaseConnection) { self.database = database }
 

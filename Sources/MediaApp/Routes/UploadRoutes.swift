@@ -1,0 +1,34 @@
+import MediaCore
+import MediaHTTP
+
+enum UploadRoutes {
+    static let formFields: Set<String> = ["orgSlug", "alt", "caption", "description", "isPrivate", "generateVariants", "async"]
+
+    static func register(in router: inout Router<Endpoint>, json: MediaJSON) {
+        router.add("POST", "/api/v1/media/upload", .authenticated { context in
+            let receiver = UploadReceiver(maxFileBytes: context.config.limits.uploadMaxBytes, allowedFields: formFields)
+            let upload = try receiver.receive(context.request)
+            let fields = upload.fields
+            guard let orgSlug = fields["orgSlug"], !orgSlug.isEmpty else { throw ServiceError.validation("orgSlug is required", field: "orgSlug") }
+            guard orgSlug == context.caller.slug else {
+                throw ServiceError(.forbidden, "this API key belongs to another organization than \(orgSlug)")
+            }
+            let generateVariants = try FormValue.bool(fields["generateVariants"], field: "generateVariants", default: false)
+            let async = try FormValue.bool(fields["async"], field: "async", default: false)
+            if async && generateVariants {
+                // Jobs come with the job queue; until then asynchronous processing is refused
+                // rather than silently done synchronously.
+                throw ServiceError.unavailable("redis", "asynchronous processing needs the job queue, which this server does not run yet")
+            }
+            let options = MediaUploader.Options(
+                filename: FormValue.filename(upload.filename),
+                alt: try FormValue.text(fields["alt"], field: "alt"),
+                caption: try FormValue.text(fields["caption"], field: "caption"),
+                description: try FormValue.text(fields["description"], field: "description", maxLength: 10_000),
+                isPrivate: try FormValue.bool(fields["isPrivate"], field: "isPrivate", default: false),
+                generateVariants: generateVariants)
+            let media = try MediaUploader(resources: context.resources).store(upload, options: options, organization: context.caller)
+            return .json(["media": json.media(media), "jobId": .null], status: 201)
+        })
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hashing
+import Imaging
+import MediaCore
+import MediaInfra
+import S3
+
+/// Stores an upload: bytes to S3 first, then the row; if the row cannot be written the
+/// objects just written are removed, so there is never a row without bytes nor bytes
+/// without a row.
+struct MediaUploader {
+    let resources: ServiceResources
+    var config: AppConfig { resources.config }
+
+    struct Options {
+        var filename: String
+        var alt: String?
+        var caption: String?
+        var description: String?
+        var isPrivate: Bool
+        var generateVariants: Bool
+    }
+
+    func store(_ upload: ReceivedUpload, options: Options, organization: Organization) throws -> Media {
+        let type = FileType.sniff(upload.prefix)
+        try config.media.allowedTypes.check(type)
+        guard upload.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }
+        var width: Int?
+        var height: Int?
+        if type.isImage {
+            let info = try ImageProbe.probe(path: upload.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+            width = info.width
+            height = info.height
+        }
+        let id = Self.newId()
+        let bucket = config.storage.bucket(isPrivate: options.isPrivate)
+        let key = ObjectKey.original(orgSlug: organization.slug, mediaId: id, version: 1, fileExtension: type.fileExtension)
+        let storage = try resources.storage()
+        var written: [String] = []
+        do {
+            try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
+                                  cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+            written.append(key.text)
+            var variants: [MediaVariant] = []
+            if options.generateVariants && type.isImage {
+                variants = try storeVariants(of: .file(path: upload.path), folder: key.folder, bucket: bucket,
+                                             isPrivate: options.isPrivate, written: &written)
+            }
+            let media = Media(id: id, organizationId: organization.id, orgSlug: organization.slug, bucket: bucket,
+                              objectKey: key.text, filename: options.filename, mimeType: type.mimeType, size: upload.size,
+                              width: width, height: height, checksum: "sha256:\(upload.sha256)", alt: options.alt,
+                              caption: options.caption, description: options.description, isPrivate: options.isPrivate,
+                              status: .ready, variants: variants, createdAt: "", updatedAt: "")
+            try MediaStore(database: resources.database).insert(media)
+            return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media
+        } catch {
+            removeQuietly(written, bucket: bucket, storage: storage)
+            throw error
+        }
+    }
+
+    /// Makes and stores the variants. An image that cannot be decoded fails the upload (422);
+    /// any other failure after the original was stored propagates, and the caller removes
+    /// every object written so far.
+    func storeVariants(of source: ImageSource, folder: String, bucket: String, isPrivate: Bool,
+                       written: inout [String]) throws -> [MediaVariant] {
+        let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
+                                         maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+        let encoded = try generator.generate(source)
+        let storage = try resources.storage()
+        var variants: [MediaVariant] = []
+        for variant in encoded {
+            let key = variant.objectKey(folder: folder)
+            try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
+                                  cacheControl: Self.cacheControl(isPrivate: isPrivate))
+            written.append(key)
+            variants.append(MediaVariant(name: variant.name, objectKey: key, mimeType: variant.mimeType,
+                                         size: variant.bytes.count, width: variant.width, height: variant.height))
+        }
+        return variants
+    }
+
+    private func removeQuietly(_ keys: [String], bucket: String, storage: S3Client) {
+        guard !keys.isEmpty else { return }
+        if (try? storage.deleteObjects(bucket: bucket, keys: keys)) == nil {
+            RequestLog().failure(requestId: "-", route: "upload cleanup", error: "could not remove \(keys) from \(bucket)")
+        }
+    }
+
+    /// Keys never change bytes (a crop writes new keys), so public objects are immutable.
+    static func cacheControl(isPrivate: Bool) -> String {
+        isPrivate ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable"
+    }
+
+    static func newId() -> String {
+        Identifier.uuidV7(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000), randomBytes: Bytes.random(count: 10))
+    }
+}
