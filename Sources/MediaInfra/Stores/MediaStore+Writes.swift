@@ -27,3 +27,57 @@ extension MediaStore {
         }
     }
 }
+
+extension MediaStore {
+    /// Saves the editable fields and where the objects live (after a privacy move).
+    public func updateMetadata(_ media: Media) throws {
+        try database.execute("""
+            UPDATE media SET alt = ?, caption = ?, description = ?, is_private = ?, bucket = ?, updated_at = UTC_TIMESTAMP(3)
+            WHERE id = ? AND organization_id = ?
+            """, [.optional(media.alt), .optional(media.caption), .optional(media.description), .bool(media.isPrivate),
+                  .text(media.bucket), .text(media.id), .text(media.organizationId)])
+    }
+
+    /// Hides the media from every read while its objects are removed; a delete that stops
+    /// half-way is finished by repeating it.
+    public func markDeleting(id: String, in organization: Organization) throws {
+        try database.execute("UPDATE media SET deleting_at = COALESCE(deleting_at, UTC_TIMESTAMP(3)) WHERE id = ? AND organization_id = ?",
+                             [.text(id), .text(organization.id)])
+    }
+
+    /// Removes the row (its variants follow by cascade). True if there was one.
+    @discardableResult
+    public func delete(id: String, in organization: Organization) throws -> Bool {
+        try database.execute("DELETE FROM media WHERE id = ? AND organization_id = ?", [.text(id), .text(organization.id)]) == 1
+    }
+}
+
+extension MediaStore {
+    /// Like `find`, but also a media whose delete was interrupted (to finish it).
+    public func findForDeletion(id: String, in organization: Organization) throws -> Media? {
+        try database.queryOne("SELECT \(Self.columns()) FROM media WHERE id = ? AND organization_id = ?",
+                              [.text(id), .text(organization.id)]).map { Self.media($0, organization) }
+    }
+
+    /// The media owning `objectKey` (its original or one of its variants), if it is the caller's.
+    public func find(objectKey: String, in organization: Organization, includeDeleting: Bool = false) throws -> Media? {
+        let deleting = includeDeleting ? "" : " AND m.deleting_at IS NULL"
+        guard let row = try database.queryOne("""
+            SELECT \(Self.columns("m"))
+            FROM media m WHERE m.organization_id = ?\(deleting)
+              AND (m.object_key = ? OR EXISTS (SELECT 1 FROM media_variants v WHERE v.media_id = m.id AND v.object_key = ?))
+            """, [.text(organization.id), .text(objectKey), .text(objectKey)]) else { return nil }
+        return try withVariants([Self.media(row, organization)]).first
+    }
+
+    /// The caller's media among `ids`, keyed by id.
+    public func find(ids: [String], in organization: Organization) throws -> [String: Media] {
+        guard !ids.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let rows = try database.query(
+            "SELECT \(Self.columns()) FROM media WHERE organization_id = ? AND deleting_at IS NULL AND id IN (\(placeholders))",
+            [.text(organization.id)] + ids.map { .text($0) })
+        let items = try withVariants(rows.map { Self.media($0, organization) })
+        return Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}

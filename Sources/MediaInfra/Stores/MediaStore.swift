@@ -7,16 +7,20 @@ public struct MediaStore {
 
     public init(database: DatabaseConnection) { self.database = database }
 
-    static let columns = """
-        id, organization_id, bucket, object_key, version, filename, mime_type, size, width, height, checksum,
-        alt, caption, description, is_private, status,
-        DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') AS created_at,
-        DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%sZ') AS updated_at
-        """
+    /// The selected columns, qualified with `alias` when the query joins.
+    static func columns(_ alias: String = "") -> String {
+        let a = alias.isEmpty ? "" : "\(alias)."
+        return """
+            \(a)id, \(a)organization_id, \(a)bucket, \(a)object_key, \(a)version, \(a)filename, \(a)mime_type, \(a)size,
+            \(a)width, \(a)height, \(a)checksum, \(a)alt, \(a)caption, \(a)description, \(a)is_private, \(a)status,
+            DATE_FORMAT(\(a)created_at, '%Y-%m-%dT%H:%i:%sZ') AS created_at,
+            DATE_FORMAT(\(a)updated_at, '%Y-%m-%dT%H:%i:%sZ') AS updated_at
+            """
+    }
 
     public func find(id: String, in organization: Organization) throws -> Media? {
         guard let row = try database.queryOne(
-            "SELECT \(Self.columns) FROM media WHERE id = ? AND organization_id = ? AND deleting_at IS NULL",
+            "SELECT \(Self.columns()) FROM media WHERE id = ? AND organization_id = ? AND deleting_at IS NULL",
             [.text(id), .text(organization.id)]) else { return nil }
         return try withVariants([Self.media(row, organization)]).first
     }
@@ -40,7 +44,7 @@ public struct MediaStore {
         }
         let direction = query.order == .asc ? "ASC" : "DESC"
         let rows = try database.query(
-            "SELECT \(Self.columns) FROM media WHERE \(conditions) ORDER BY \(column) \(direction), id \(direction) LIMIT ? OFFSET ?",
+            "SELECT \(Self.columns()) FROM media WHERE \(conditions) ORDER BY \(column) \(direction), id \(direction) LIMIT ? OFFSET ?",
             parameters + [.int(query.limit), .int(query.offset)])
         let total = try database.queryOne("SELECT COUNT(*) AS total FROM media WHERE \(conditions)", parameters)?.int("total") ?? 0
         return (try withVariants(rows.map { Self.media($0, organization) }), total)

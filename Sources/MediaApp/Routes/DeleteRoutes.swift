@@ -1,0 +1,51 @@
+import MediaCore
+import MediaHTTP
+import MediaInfra
+
+enum DeleteRoutes {
+    static func register(in router: inout Router<Endpoint>) {
+        // By id, or by objectKey (+ bucketName), in the query or a JSON body.
+        router.add("DELETE", "/api/v1/media/", .authenticated { context in
+            let body = try JSONObjectReader.read(context.request, limit: context.config.limits.jsonMaxBytes,
+                                                 allowed: ["id", "objectKey", "bucketName"])
+            let query = context.request.query
+            let id = try query["id"] ?? body.string("id")
+            let objectKey = try query["objectKey"] ?? body.string("objectKey")
+            let bucket = try query["bucketName"] ?? body.string("bucketName")
+            guard (id == nil) != (objectKey == nil) else {
+                throw ServiceError.validation("give exactly one of id and objectKey", field: id == nil ? "id" : "objectKey")
+            }
+            let store = MediaStore(database: context.resources.database)
+            let media: Media
+            if let id {
+                guard Identifier.isWellFormed(id), let found = try store.findForDeletion(id: id, in: context.caller) else {
+                    throw ServiceError.notFound("no media with id \(id)")
+                }
+                media = found
+            } else {
+                media = try ObjectReference.media(objectKey: objectKey, bucket: bucket, bucketField: "bucketName",
+                                                  context: context, includeDeleting: true)
+            }
+            let removed = try MediaDeleter(resources: context.resources).delete(media, organization: context.caller)
+            return .json(["deleted": ["mediaId": .string(media.id), "objects": .int(removed)]])
+        })
+    }
+}
+
+/// Mark, remove the folder, drop the row: a delete cut short is finished by repeating it.
+struct MediaDeleter {
+    let resources: ServiceResources
+
+    func delete(_ media: Media, organization: Organization) throws -> Int {
+        let store = MediaStore(database: resources.database)
+        try store.markDeleting(id: media.id, in: organization)
+        let storage = try resources.storage()
+        // Both buckets: a privacy move interrupted half-way may have left copies in the other.
+        var removed = 0
+        for bucket in Set([media.bucket, resources.config.storage.bucket, resources.config.storage.privateBucket]) {
+            removed += try storage.deletePrefix(bucket: bucket, prefix: "\(media.folder)/")
+        }
+        try store.delete(id: media.id, in: organization)
+        return removed
+    }
+}
