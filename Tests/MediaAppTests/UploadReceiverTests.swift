@@ -25,11 +25,11 @@ final class UploadReceiverTests: XCTestCase {
         let upload = try receiver.receive(request([("orgSlug", nil, Array("acme".utf8)), ("file", "beach.jpg", bytes)]))
         XCTAssertEqual(upload.fields, ["orgSlug": "acme"])
         XCTAssertEqual(upload.filename, "beach.jpg")
-        XCTAssertEqual(upload.size, bytes.count)
-        XCTAssertEqual(upload.sha256, SHA256.hash(bytes).hexString)
-        XCTAssertEqual(upload.prefix, Array(bytes.prefix(4096)))
-        XCTAssertEqual(try Array(Data(contentsOf: URL(fileURLWithPath: upload.path))), bytes)
-        let path = upload.path
+        XCTAssertEqual(upload.file.size, bytes.count)
+        XCTAssertEqual(upload.file.sha256, SHA256.hash(bytes).hexString)
+        XCTAssertEqual(upload.file.prefix, Array(bytes.prefix(4096)))
+        XCTAssertEqual(try Array(Data(contentsOf: URL(fileURLWithPath: upload.file.path))), bytes)
+        let path = upload.file.path
         _ = consume upload
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "temporary file removed with the upload")
     }

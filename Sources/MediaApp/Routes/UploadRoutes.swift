@@ -27,7 +27,7 @@ enum UploadRoutes {
                 description: try FormValue.text(fields["description"], field: "description", maxLength: 10_000),
                 isPrivate: try FormValue.bool(fields["isPrivate"], field: "isPrivate", default: false),
                 generateVariants: generateVariants)
-            let media = try MediaUploader(resources: context.resources).store(upload, options: options, organization: context.caller)
+            let media = try MediaUploader(resources: context.resources).store(upload.file, options: options, organization: context.caller)
             return .json(["media": json.media(media), "jobId": .null], status: 201)
         })
     }

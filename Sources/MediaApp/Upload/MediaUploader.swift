@@ -21,7 +21,7 @@ struct MediaUploader {
         var generateVariants: Bool
     }
 
-    func store(_ upload: ReceivedUpload, options: Options, organization: Organization) throws -> Media {
+    func store(_ upload: StagedFile, options: Options, organization: Organization) throws -> Media {
         let type = FileType.sniff(upload.prefix)
         try config.media.allowedTypes.check(type)
         guard upload.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }

@@ -1,0 +1,70 @@
+import Foundation
+import Hashing
+import MediaCore
+
+/// A file written to a temporary path while it streamed in, with its SHA-256, size and first
+/// bytes (for sniffing). The file is removed when this is released.
+public final class StagedFile {
+    public let path: String
+    public let size: Int
+    public let sha256: String
+    public let prefix: [UInt8]
+
+    init(path: String, size: Int, sha256: String, prefix: [UInt8]) {
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.prefix = prefix
+    }
+
+    deinit { unlink(path) }
+}
+
+/// Writes bytes to a new temporary file as they arrive, hashing them and refusing more than
+/// `maxBytes` (413). Until `finish`, releasing it removes the file: no error path leaks one.
+final class FileStager {
+    private let maxBytes: Int
+    private var fd: Int32
+    private let path: String
+    private var size = 0
+    private var hasher: SHA256? = SHA256()
+    private var prefix: [UInt8] = []
+
+    init(directory: String = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", maxBytes: Int) throws {
+        self.maxBytes = maxBytes
+        var template = Array("\(directory)/media-staged-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw ServiceError(.internalError, "cannot create a temporary file") }
+        self.fd = fd
+        self.path = String(cString: template)
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(path)
+        }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        size += bytes.count
+        guard size <= maxBytes else {
+            throw ServiceError(.payloadTooLarge, "the file exceeds the limit of \(maxBytes) bytes", details: ["limit": String(maxBytes)])
+        }
+        hasher?.update(bytes)
+        if prefix.count < FileType.sniffLength { prefix.append(contentsOf: bytes.prefix(FileType.sniffLength - prefix.count)) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            guard written > 0 else { throw ServiceError(.internalError, "cannot write a temporary file") }
+            offset += written
+        }
+    }
+
+    func finish() throws -> StagedFile {
+        guard let hasher = hasher.take(), fd >= 0 else { throw ServiceError(.internalError, "staged file finished twice") }
+        close(fd)
+        fd = -1
+        return StagedFile(path: path, size: size, sha256: hasher.finalize().hexString, prefix: prefix)
+    }
+}
