@@ -41,6 +41,8 @@ public enum S3ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidEndpoint(String)
     case invalidBucketName(String)
     case emptyKey
+    /// Header values (content type, cache control, metadata) must not contain CR, LF or NUL.
+    case invalidHeaderValue(name: String)
     case fileUnreadable(path: String, errno: Int32)
     case curlUnavailable(String)
 
@@ -50,6 +52,7 @@ public enum S3ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidEndpoint(let endpoint): "invalid S3 endpoint '\(endpoint)': want http(s)://host[:port]"
         case .invalidBucketName(let bucket): "invalid bucket name '\(bucket)'"
         case .emptyKey: "object key must not be empty"
+        case .invalidHeaderValue(let name): "header '\(name)' contains a line break or NUL"
         case .fileUnreadable(let path, let code): "cannot read '\(path)' (errno \(code))"
         case .curlUnavailable(let reason): "libcurl: \(reason)"
         }
