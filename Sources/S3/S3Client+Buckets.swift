@@ -22,4 +22,9 @@ extension S3Client {
         }
         _ = try send(request)
     }
+
+    /// Deletes an empty bucket (S3 refuses a non-empty one with BucketNotEmpty, 409).
+    public func deleteBucket(_ bucket: String) throws {
+        _ = try send(Request(method: "DELETE", bucket: bucket))
+    }
 }

@@ -3,6 +3,8 @@ import Hashing
 
 extension S3Client {
     /// Stores `body` (held in memory) under `key`; the body's SHA-256 is signed.
+    /// `metadata` becomes `x-amz-meta-<name>` headers: keep names and values ASCII (S3 does not
+    /// round-trip other bytes reliably; percent-encode a UTF-8 filename, for instance).
     /// - Returns: the new object's ETag (quoted, as S3 sends it).
     @discardableResult
     public func putObject(bucket: String, key: String, body: [UInt8], contentType: String,

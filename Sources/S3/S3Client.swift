@@ -67,6 +67,10 @@ public final class S3Client: @unchecked Sendable {
     func send(_ request: Request, stream: S3ResponseStream? = nil) throws -> Response {
         guard S3Endpoint.isValidBucketName(request.bucket) else { throw S3ClientError.invalidBucketName(request.bucket) }
         if let key = request.key, key.isEmpty { throw S3ClientError.emptyKey }
+        // A CR or LF in a value (a filename in metadata, say) would inject headers of its own.
+        if let bad = request.headers.first(where: { $0.value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 } }) {
+            throw S3ClientError.invalidHeaderValue(name: bad.name)
+        }
         let attempts = max(1, configuration.maxAttempts)
         var attempt = 1
         while true {
@@ -158,7 +162,7 @@ public final class S3Client: @unchecked Sendable {
             throw S3TransportError(curlCode: code, message: curl.errorMessage)
         }
         // An empty 200/304 never reached the write callback: hand over its headers now.
-        do { try transfer.deliverHeadersIfNeeded() } catch { throw error }
+        try transfer.deliverHeadersIfNeeded()
         return Response(status: curl.info(CURLINFO_RESPONSE_CODE), headers: transfer.headers, body: transfer.body)
     }
 

@@ -14,6 +14,7 @@ public struct S3Configuration: Sendable {
     /// can take as long as it needs; the low-speed limit below still ends a stalled one.
     public var requestTimeout: Double
     /// A transfer slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds is abandoned (timeout).
+    /// A `getObject` sink that blocks (a slow downstream client) slows the transfer too.
     public var lowSpeedLimit: Int
     public var lowSpeedTime: Int
     /// Tries per request, counting the first (1 = no retries). Retries happen on transport

@@ -63,6 +63,7 @@ final class S3ClientLiveTests: XCTestCase {
     func testCreateBucketTwiceSaysItExists() throws {
         let name = "live-\(UUID().uuidString.prefix(8).lowercased())"
         try client.createBucket(name)
+        defer { XCTAssertNoThrow(try client.deleteBucket(name)) } // each bucket costs the store volumes
         try client.headBucket(name)
         XCTAssertThrowsError(try client.createBucket(name)) { error in
             let code = (error as? S3Error)?.code
@@ -92,7 +93,7 @@ final class S3ClientLiveTests: XCTestCase {
             XCTAssertNotNil(head.lastModified)
             let (getHead, bytes) = try client.getObjectBytes(bucket: bucket, key: key)
             XCTAssertEqual(getHead.status, 200)
-            XCTAssertEqual(bytes, body, key)
+            XCTAssertTrue(bytes == body, key)
             // SeaweedFS is backed by a file system and lists `a//b` as `a/b` (it still serves the
             // key as sent); S3 itself keeps the key as is.
             let listed = name.contains("//") ? prefix + name.replacingOccurrences(of: "///", with: "/")
@@ -203,7 +204,7 @@ final class S3ClientLiveTests: XCTestCase {
         let copy = prefix + "copies/ü copy.jpg"
         XCTAssertNotNil(try client.copyObject(sourceBucket: bucket, sourceKey: source, bucket: bucket, key: copy))
         let copied = try client.getObjectBytes(bucket: bucket, key: copy)
-        XCTAssertEqual(copied.body, body)
+        XCTAssertTrue(copied.body == body, "copy has other bytes")
         XCTAssertEqual(copied.head.contentType, "image/jpeg")
 
         let replaced = prefix + "copies/replaced.jpg"
@@ -276,7 +277,7 @@ final class S3ClientLiveTests: XCTestCase {
         let getURL = try client.presignedURL(method: .get, bucket: bucket, key: key, expires: 300)
         let get = try await Self.send("GET", getURL)
         XCTAssertEqual(get.status, 200)
-        XCTAssertEqual(get.body, body)
+        XCTAssertTrue(get.body == body, "presigned GET returned other bytes")
     }
 
     func testTamperedPresignedURLIsRefused() async throws {

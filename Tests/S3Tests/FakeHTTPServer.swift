@@ -34,9 +34,10 @@ final class FakeHTTPServer: @unchecked Sendable {
     /// Request lines seen so far, e.g. `HEAD /bucket/key HTTP/1.1`.
     var requests: [String] { lock.withLock { recorded } }
 
+    /// Wakes the accept thread, which then closes the socket itself: closing it here could
+    /// let the next server reuse the descriptor number while the old thread still accepts on it.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     static func response(status: Int, reason: String, body: String = "", headers: [String] = []) -> String {
@@ -47,7 +48,10 @@ final class FakeHTTPServer: @unchecked Sendable {
     private func serve() {
         while true {
             let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }
+            guard connection >= 0 else {
+                close(listener)
+                return
+            }
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
             var continued = false

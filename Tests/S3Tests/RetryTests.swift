@@ -85,6 +85,17 @@ final class RetryTests: XCTestCase {
         XCTAssertEqual(server.requests.count, 2)
     }
 
+    func testHeaderInjectionIsRefusedBeforeSending() throws {
+        let server = try FakeHTTPServer(responses: [ok])
+        defer { server.stop() }
+        XCTAssertThrowsError(try client(port: server.port).putObject(
+            bucket: "media", key: "k", body: [1], contentType: "text/plain",
+            metadata: ["original-name": "a.jpg\r\nx-amz-acl: public-read"])) {
+            XCTAssertEqual($0 as? S3ClientError, .invalidHeaderValue(name: "x-amz-meta-original-name"))
+        }
+        XCTAssertTrue(server.requests.isEmpty)
+    }
+
     func testBackoffStaysWithinItsCeiling() throws {
         var configuration = try client(port: 1).configuration
         configuration.retryBaseDelay = 0.05
