@@ -30,7 +30,7 @@ enum DownloadRoutes {
             let downloads = context.config.downloads
             if downloads.accelRedirect {
                 if relay.range == .unsatisfiable, let size = target.size { throw ServiceError.rangeNotSatisfiable(size: size) }
-                return try AccelRedirect.response(target, location: downloads.accelLocation, storage: context.resources.storage())
+                return try AccelRedirect.response(target, range: relay.range, location: downloads.accelLocation, storage: context.resources.storage())
             }
             return try relay.response(storage: context.resources.storage())
         })
