@@ -1,5 +1,7 @@
+import Foundation
 import MediaCore
 import MediaHTTP
+import MediaInfra
 
 enum UploadRoutes {
     static let formFields: Set<String> = ["orgSlug", "alt", "caption", "description", "isPrivate", "generateVariants", "async"]
@@ -29,6 +31,45 @@ enum UploadRoutes {
                 generateVariants: generateVariants)
             let media = try MediaUploader(resources: context.resources).store(upload.file, options: options, organization: context.caller)
             return .json(["media": json.media(media), "jobId": .null], status: 201)
+        })
+
+        router.add("POST", "/api/v1/media/upload/presigned", .authenticated { context in
+            let body = try JSONObjectReader.read(context.request, limit: context.config.limits.jsonMaxBytes,
+                                                 allowed: ["orgSlug", "filename", "mimeType", "size"])
+            let orgSlug = try body.requiredString("orgSlug")
+            guard orgSlug == context.caller.slug else {
+                throw ServiceError(.forbidden, "this API key belongs to another organization than \(orgSlug)")
+            }
+            let filename = FormValue.filename(try body.requiredString("filename"))
+            let ticket = try PresignedUpload(resources: context.resources).start(
+                filename: filename, declaredType: try body.string("mimeType"), declaredSize: try body.int("size", in: 0...Int.max),
+                organization: context.caller)
+            return .json([
+                "mediaId": .string(ticket.media.id),
+                "bucket": .string(ticket.media.bucket),
+                "objectKey": .string(ticket.media.objectKey),
+                "uploadUrl": .string(ticket.uploadURL),
+                "method": "PUT",
+                "headers": ["Content-Type": .string(ticket.contentType)],
+                "expiresAt": .string(Timestamp.rfc3339(ticket.expiresAt)),
+            ])
+        })
+
+        router.add("POST", "/api/v1/media/{id}/complete", .authenticated { context in
+            let body = try JSONObjectReader.read(context.request, limit: context.config.limits.jsonMaxBytes,
+                                                 allowed: ["generateVariants", "async"])
+            let generateVariants = try body.bool("generateVariants") ?? false
+            if generateVariants, try body.bool("async") == true {
+                throw ServiceError.unavailable("redis", "asynchronous processing needs the job queue, which this server does not run yet")
+            }
+            let id = context.parameter("id")
+            guard Identifier.isWellFormed(id),
+                  let media = try MediaStore(database: context.resources.database).find(id: id, in: context.caller) else {
+                throw ServiceError.notFound("no media with id \(id)")
+            }
+            let completed = try PresignedUpload(resources: context.resources)
+                .complete(media, generateVariants: generateVariants, organization: context.caller)
+            return .json(["media": json.media(completed), "jobId": .null])
         })
     }
 }

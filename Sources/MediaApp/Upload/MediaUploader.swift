@@ -21,17 +21,26 @@ struct MediaUploader {
         var generateVariants: Bool
     }
 
-    func store(_ upload: StagedFile, options: Options, organization: Organization) throws -> Media {
-        let type = FileType.sniff(upload.prefix)
-        try config.media.allowedTypes.check(type)
-        guard upload.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }
+    /// What a staged file really is: its sniffed type (checked against the allow-list) and, for
+    /// images, the displayed size read from the header (the pixel limit checked before decoding).
+    struct Inspection {
+        var type: FileType
         var width: Int?
         var height: Int?
-        if type.isImage {
-            let info = try ImageProbe.probe(path: upload.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-            width = info.width
-            height = info.height
-        }
+    }
+
+    func inspect(_ file: StagedFile) throws -> Inspection {
+        guard file.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }
+        let type = FileType.sniff(file.prefix)
+        try config.media.allowedTypes.check(type)
+        guard type.isImage else { return Inspection(type: type) }
+        let info = try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+        return Inspection(type: type, width: info.width, height: info.height)
+    }
+
+    func store(_ upload: StagedFile, options: Options, organization: Organization) throws -> Media {
+        let inspection = try inspect(upload)
+        let (type, width, height) = (inspection.type, inspection.width, inspection.height)
         let id = Self.newId()
         let bucket = config.storage.bucket(isPrivate: options.isPrivate)
         let key = ObjectKey.original(orgSlug: organization.slug, mediaId: id, version: 1, fileExtension: type.fileExtension)

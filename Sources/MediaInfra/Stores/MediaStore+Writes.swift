@@ -81,3 +81,22 @@ extension MediaStore {
         return Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
+
+extension MediaStore {
+    /// A pending media becomes ready with what was found in the upload; false if it was no
+    /// longer pending (another completion won).
+    public func markCompleted(_ media: Media) throws -> Bool {
+        try database.transaction {
+            let changed = try database.execute("""
+                UPDATE media SET object_key = ?, mime_type = ?, size = ?, width = ?, height = ?, checksum = ?, status = ?,
+                                 updated_at = UTC_TIMESTAMP(3)
+                WHERE id = ? AND organization_id = ? AND status = 'pending'
+                """, [.text(media.objectKey), .text(media.mimeType), media.size.map { .int($0) } ?? .null,
+                      media.width.map { .int($0) } ?? .null, media.height.map { .int($0) } ?? .null, .optional(media.checksum),
+                      .text(media.status.rawValue), .text(media.id), .text(media.organizationId)])
+            guard changed == 1 else { return false }
+            try insertVariants(media.variants, mediaId: media.id)
+            return true
+        }
+    }
+}
