@@ -40,6 +40,8 @@ let package = Package(
         .executableTarget(name: "media-api", dependencies: ["MediaApp", "FastCGI"]),
         .executableTarget(name: "media-worker", dependencies: ["MediaApp"]),
         .executableTarget(name: "mediactl", dependencies: ["MediaApp"]),
+        // Times the variant job in one process (bench/imaging-quick.sh).
+        .executableTarget(name: "imaging-bench", dependencies: ["Imaging", "MediaCore"]),
 
         // Fast tests: no servers.
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),

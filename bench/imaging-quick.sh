@@ -8,9 +8,8 @@ cd "$(dirname "$0")/.."
 photo=$(realpath "${1:?usage: $0 PHOTO.jpg [webp-effort] [runs]}")
 effort=${2:-4}
 runs=${3:-5}
-swift build --build-tests >/dev/null
-IMAGING_BENCH_SOURCE="$photo" IMAGING_BENCH_WEBP_EFFORT="$effort" IMAGING_BENCH_RUNS="$runs" \
-    swift test --skip-build --filter ImagingBenchmarkTests 2>&1 | grep '^bench'
+swift build -c release --product imaging-bench >/dev/null
+MALLOC_ARENA_MAX=2 .build/release/imaging-bench "$photo" "$effort" "$runs"
 if python3 -c 'import PIL' 2>/dev/null; then
     python3 bench/pillow-variants.py "$photo" "$effort" "$runs"
 else
