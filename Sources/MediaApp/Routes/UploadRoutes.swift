@@ -8,8 +8,9 @@ enum UploadRoutes {
 
     static func register(in router: inout Router<Endpoint>, json: MediaJSON) {
         router.add("POST", "/api/v1/media/upload", .authenticated { context in
+            let timer = StageTimer()
             let receiver = UploadReceiver(maxFileBytes: context.config.limits.uploadMaxBytes, allowedFields: formFields)
-            let upload = try receiver.receive(context.request)
+            let upload = try timer.measure("receive") { try receiver.receive(context.request) }
             let fields = upload.fields
             guard let orgSlug = fields["orgSlug"], !orgSlug.isEmpty else { throw ServiceError.validation("orgSlug is required", field: "orgSlug") }
             guard orgSlug == context.caller.slug else {
@@ -29,8 +30,11 @@ enum UploadRoutes {
                 description: try FormValue.text(fields["description"], field: "description", maxLength: 10_000),
                 isPrivate: try FormValue.bool(fields["isPrivate"], field: "isPrivate", default: false),
                 generateVariants: generateVariants)
-            let media = try MediaUploader(resources: context.resources).store(upload.file, options: options, organization: context.caller)
-            return .json(["media": json.media(media), "jobId": .null], status: 201)
+            let media = try MediaUploader(resources: context.resources, timer: timer)
+                .store(upload.file, options: options, organization: context.caller)
+            var response = Response.json(["media": json.media(media), "jobId": .null], status: 201)
+            response.headers.set("Server-Timing", timer.headerValue)
+            return response
         })
 
         router.add("POST", "/api/v1/media/upload/presigned", .authenticated { context in
