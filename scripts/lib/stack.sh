@@ -615,6 +615,12 @@ stack_stop_s3() {
   else
     stack_signal_and_wait s3 TERM 30
   fi
+  # SeaweedFS also listens on unix sockets named after its ports in /tmp; remove ours.
+  local port
+  for port in "$STACK_S3_PORT" "$STACK_S3_GRPC_PORT" "$STACK_WEED_MASTER_GRPC_PORT" \
+    "$STACK_WEED_VOLUME_GRPC_PORT" "$STACK_WEED_FILER_GRPC_PORT"; do
+    rm -f /tmp/seaweedfs-*-"$port".sock
+  done
 }
 
 # ---------------------------------------------------------------------------------------
