@@ -373,6 +373,8 @@ stack_spawn() {
   printf '\n==== %s starting %s ====\n' "$(date -u +%FT%TZ)" "$service" >>"$log"
   setsid "$@" </dev/null >>"$log" 2>&1 &
   echo $! >"$(stack_pidfile "$service")"
+  # Not a job of this shell: no "Killed" notices when stop has to use SIGKILL.
+  disown $!
 }
 
 # stack_wait SERVICE TIMEOUT DESCRIPTION COMMAND... — polls COMMAND until it succeeds.
@@ -408,16 +410,12 @@ stack_signal_and_wait() {
   kill "-$signal" "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + timeout))
   while kill -0 "$pid" 2>/dev/null; do
-    # A child of this shell stays a zombie until reaped: reap it, or kill -0 never fails.
-    if [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]]; then
-      wait "$pid" 2>/dev/null || true
-      break
-    fi
+    # An exited child of this shell may linger as a zombie until bash reaps it.
+    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && break
     if ((SECONDS >= deadline)); then
       stack_log "$service did not stop within ${timeout}s: sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
-      wait "$pid" 2>/dev/null || true
       break
     fi
     sleep 0.1
@@ -617,6 +615,12 @@ stack_stop_s3() {
   else
     stack_signal_and_wait s3 TERM 30
   fi
+  # SeaweedFS also listens on unix sockets named after its ports in /tmp; remove ours.
+  local port
+  for port in "$STACK_S3_PORT" "$STACK_S3_GRPC_PORT" "$STACK_WEED_MASTER_GRPC_PORT" \
+    "$STACK_WEED_VOLUME_GRPC_PORT" "$STACK_WEED_FILER_GRPC_PORT"; do
+    rm -f /tmp/seaweedfs-*-"$port".sock
+  done
 }
 
 # ---------------------------------------------------------------------------------------
