@@ -172,11 +172,12 @@ stack_settings() {
     [S3_ENDPOINT]=http://127.0.0.1:$STACK_S3_PORT
     [S3_REGION]=us-east-1
     [S3_BUCKET]=media
+    [S3_PRIVATE_BUCKET]=media-private
     [S3_ACCESS_KEY_ID]=$S3_ACCESS_KEY_ID
     [S3_SECRET_ACCESS_KEY]=$S3_SECRET_ACCESS_KEY
     [S3_FORCE_PATH_STYLE]=true
-    # The bucket is readable without a signature (see s3.json), like a bucket behind a
-    # CDN, so public URLs work in the playground.
+    # The public bucket is readable without a signature (see s3.json), like a bucket behind
+    # a CDN, so public URLs work in the playground; the private bucket is not.
     [CDN_BASE_URL]=http://127.0.0.1:$STACK_S3_PORT/media
     [API_SOCKET]=$STACK_API_SOCKET
     [API_SOCKET_MODE]=0660
@@ -185,6 +186,13 @@ stack_settings() {
     STACK_SETTINGS[API_SHUTDOWN_TIMEOUT_SECONDS]=5
     STACK_SETTINGS[API_RESTART_BACKOFF_MAX_SECONDS]=2
     STACK_SETTINGS[DB_QUERY_TIMEOUT_SECONDS]=5
+    # Two job processes (exactly-once is tested across them); a dead worker's job is taken
+    # over after 3 s and retries come quickly, so the fault tests do not wait long.
+    STACK_SETTINGS[WORKER_PROCESSES]=2
+    STACK_SETTINGS[JOB_RECLAIM_IDLE_SECONDS]=3
+    STACK_SETTINGS[JOB_RETRY_BASE_SECONDS]=1
+    STACK_SETTINGS[JOB_MAX_ATTEMPTS]=3
+    STACK_SETTINGS[WORKER_SHUTDOWN_TIMEOUT_SECONDS]=10
   fi
 }
 
@@ -587,6 +595,7 @@ stack_s3_roundtrip() {
 stack_s3_buckets() {
   local extra
   stack_setting S3_BUCKET
+  stack_setting S3_PRIVATE_BUCKET
   extra=$(stack_setting S3_EXTRA_BUCKETS)
   [[ -n $extra ]] && tr ',' '\n' <<<"$extra" | sed 's/^ *//; s/ *$//' | grep -v '^$'
   return 0
