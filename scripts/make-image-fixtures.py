@@ -80,6 +80,13 @@ def small_jpeg():
     image.save(OUT / "small-300.jpg", quality=85)
 
 
+def avif():
+    """AVIF without alpha: resized variants must become JPEG (through libvips' heif loader)."""
+    image = Image.new("RGB", (320, 240), (200, 30, 30))
+    ImageDraw.Draw(image).rectangle([0, 0, 159, 239], fill=(30, 30, 200))
+    image.save(OUT / "photo.avif", quality=50)
+
+
 def pdf_and_svg():
     (OUT / "document.pdf").write_bytes(
         b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -94,7 +101,7 @@ def pdf_and_svg():
 
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
-    for make in (orientation6_with_gps, cmyk, alpha_png, rgba_tiff, animated_gif, animated_webp, small_jpeg, pdf_and_svg):
+    for make in (orientation6_with_gps, cmyk, alpha_png, rgba_tiff, animated_gif, animated_webp, small_jpeg, avif, pdf_and_svg):
         make()
     for path in sorted(OUT.iterdir()):
         print(f"{path.name}: {path.stat().st_size} bytes")

@@ -39,6 +39,10 @@ public enum Vips {
         return state.withLock { $0.decodableTypes }
     }
 
+    /// Bytes of pixel memory libvips holds right now (decoded images, encode buffers).
+    /// Zero between jobs unless an image leaked.
+    public static var trackedMemoryBytes: Int { Int(vips_tracked_get_mem()) }
+
     static func ensureStarted() {
         if !state.withLock({ $0.initialised }) { start() }
     }

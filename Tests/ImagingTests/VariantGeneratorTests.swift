@@ -91,6 +91,16 @@ final class VariantGeneratorTests: XCTestCase {
         XCTAssertEqual(try Fixtures.decode(variants["small"]!.bytes).bands, 4)
     }
 
+    func testAVIFBecomesJPEG() throws {
+        let variants = try generate("photo.avif")
+        XCTAssertEqual(variants["thumbnail"]?.format, .jpeg)
+        XCTAssertEqual(size(variants["thumbnail"]), [208, 156])
+        XCTAssertEqual(variants["original_webp"]?.format, .webp)
+        let image = try Fixtures.decode(variants["small"]!.bytes)
+        XCTAssertGreaterThan(try image.pixel(x: 300, y: 100)[0], 150, "red half")
+        XCTAssertGreaterThan(try image.pixel(x: 10, y: 100)[2], 150, "blue half")
+    }
+
     func testAnimatedGIFStaysAnimated() throws {
         let variants = try generate("animated.gif")
         for name in ["thumbnail", "small", "medium", "large"] {
@@ -170,6 +180,18 @@ final class VariantGeneratorTests: XCTestCase {
             if case .invalidImage = $0 { true } else { false }
         }
         XCTAssertThrowsImagingError(try VariantGenerator().generate(.bytes([]))) { $0 == .unsupportedType(.unknown) }
+    }
+
+    /// Every VipsImage is released: no pixel memory outlives a job, success or failure.
+    func testNoPixelMemoryOutlivesAJob() throws {
+        let before = Vips.trackedMemoryBytes
+        for name in ["orientation6-gps.jpg", "alpha.png", "animated.gif", "cmyk.jpg", "alpha.tiff"] {
+            _ = try VariantGenerator().generate(.bytes(Fixtures.bytes(name)))
+            _ = try ImageCropper().crop(.bytes(Fixtures.bytes(name)), x: 0, y: 0, width: 50, height: 50, rotate: .clockwise90)
+        }
+        let jpeg = Fixtures.bytes("small-300.jpg")
+        _ = try? VariantGenerator().generate(.bytes(Array(jpeg.prefix(jpeg.count / 2))))
+        XCTAssertEqual(Vips.trackedMemoryBytes, before)
     }
 
     /// Several jobs at once, as worker threads run them.

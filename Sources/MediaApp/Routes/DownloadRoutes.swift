@@ -18,7 +18,7 @@ enum DownloadRoutes {
                 responseOverrides: [("response-content-disposition", disposition)], now: now)
             return .json([
                 "url": .string(url),
-                "expiresAt": .string(Timestamp.rfc3339(unixSeconds: Int64(now.timeIntervalSince1970) + Int64(expiry))),
+                "expiresAt": .string(Timestamp.rfc3339(now.addingTimeInterval(Double(expiry)))),
                 "expiresIn": .int(expiry),
             ])
         })

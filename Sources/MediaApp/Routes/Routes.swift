@@ -10,6 +10,7 @@ public enum Routes {
         QueryRoutes.register(in: &router, json: json)
         DeleteRoutes.register(in: &router)
         DownloadRoutes.register(in: &router)
+        ProcessingRoutes.register(in: &router, json: json)
         return router
     }
 }

@@ -10,6 +10,7 @@ import S3
 /// without a row.
 struct MediaUploader {
     let resources: ServiceResources
+    var timer = StageTimer()
     var config: AppConfig { resources.config }
 
     struct Options {
@@ -21,25 +22,38 @@ struct MediaUploader {
         var generateVariants: Bool
     }
 
-    func store(_ upload: StagedFile, options: Options, organization: Organization) throws -> Media {
-        let type = FileType.sniff(upload.prefix)
-        try config.media.allowedTypes.check(type)
-        guard upload.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }
+    /// What a staged file really is: its sniffed type (checked against the allow-list) and, for
+    /// images, the displayed size read from the header (the pixel limit checked before decoding).
+    struct Inspection {
+        var type: FileType
         var width: Int?
         var height: Int?
-        if type.isImage {
-            let info = try ImageProbe.probe(path: upload.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-            width = info.width
-            height = info.height
+    }
+
+    func inspect(_ file: StagedFile) throws -> Inspection {
+        guard file.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }
+        let type = FileType.sniff(file.prefix)
+        try config.media.allowedTypes.check(type)
+        guard type.isImage else { return Inspection(type: type) }
+        let info = try timer.measure("probe") {
+            try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
         }
+        return Inspection(type: type, width: info.width, height: info.height)
+    }
+
+    func store(_ upload: StagedFile, options: Options, organization: Organization) throws -> Media {
+        let inspection = try inspect(upload)
+        let (type, width, height) = (inspection.type, inspection.width, inspection.height)
         let id = Self.newId()
         let bucket = config.storage.bucket(isPrivate: options.isPrivate)
         let key = ObjectKey.original(orgSlug: organization.slug, mediaId: id, version: 1, fileExtension: type.fileExtension)
         let storage = try resources.storage()
         var written: [String] = []
         do {
-            try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
-                                  cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+            try timer.measure("storage") {
+                try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
+                                      cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+            }
             written.append(key.text)
             var variants: [MediaVariant] = []
             if options.generateVariants && type.isImage {
@@ -51,8 +65,10 @@ struct MediaUploader {
                               width: width, height: height, checksum: "sha256:\(upload.sha256)", alt: options.alt,
                               caption: options.caption, description: options.description, isPrivate: options.isPrivate,
                               status: .ready, variants: variants, createdAt: "", updatedAt: "")
-            try MediaStore(database: resources.database).insert(media)
-            return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media
+            return try timer.measure("database") {
+                try MediaStore(database: resources.database).insert(media)
+                return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media
+            }
         } catch {
             removeQuietly(written, bucket: bucket, storage: storage)
             throw error
@@ -66,13 +82,15 @@ struct MediaUploader {
                        written: inout [String]) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try generator.generate(source)
+        let encoded = try timer.measure("variants") { try generator.generate(source) }
         let storage = try resources.storage()
         var variants: [MediaVariant] = []
         for variant in encoded {
             let key = variant.objectKey(folder: folder)
-            try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
-                                  cacheControl: Self.cacheControl(isPrivate: isPrivate))
+            try timer.measure("storage") {
+                try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
+                                      cacheControl: Self.cacheControl(isPrivate: isPrivate))
+            }
             written.append(key)
             variants.append(MediaVariant(name: variant.name, objectKey: key, mimeType: variant.mimeType,
                                          size: variant.bytes.count, width: variant.width, height: variant.height))

@@ -63,11 +63,17 @@ public final class RedisConnection: @unchecked Sendable {
         context = nil
     }
 
-    /// Sends one command (binary-safe, no varargs) and returns its reply.
+    /// Sends one command (binary-safe, no varargs) and returns its reply. A connection that
+    /// went stale (Redis restarted since it was opened) is reopened and the command sent once
+    /// more; a fresh connection that fails is a real outage.
     @discardableResult
     public func command(_ arguments: [String]) throws -> RedisReply {
-        let connection = try open()
-        return try send(arguments, on: connection)
+        let wasOpen = context != nil
+        do {
+            return try send(arguments, on: try open())
+        } catch RedisError.connection where wasOpen {
+            return try send(arguments, on: try open())
+        }
     }
 
     private func send(_ arguments: [String], on connection: UnsafeMutablePointer<redisContext>) throws -> RedisReply {

@@ -60,14 +60,15 @@ extension MediaStore {
     }
 
     /// The media owning `objectKey` (its original or one of its variants), if it is the caller's.
+    /// Keys embed the media id, so this is a primary-key lookup plus a check of the key.
     public func find(objectKey: String, in organization: Organization, includeDeleting: Bool = false) throws -> Media? {
-        let deleting = includeDeleting ? "" : " AND m.deleting_at IS NULL"
-        guard let row = try database.queryOne("""
-            SELECT \(Self.columns("m"))
-            FROM media m WHERE m.organization_id = ?\(deleting)
-              AND (m.object_key = ? OR EXISTS (SELECT 1 FROM media_variants v WHERE v.media_id = m.id AND v.object_key = ?))
-            """, [.text(organization.id), .text(objectKey), .text(objectKey)]) else { return nil }
-        return try withVariants([Self.media(row, organization)]).first
+        guard let key = ObjectKey.parse(objectKey) else { return nil }
+        let media = includeDeleting ? try findForDeletion(id: key.mediaId, in: organization).map { try withVariants([$0])[0] }
+                                    : try find(id: key.mediaId, in: organization)
+        guard let media, media.objectKey == objectKey || media.variants.contains(where: { $0.objectKey == objectKey }) else {
+            return nil
+        }
+        return media
     }
 
     /// The caller's media among `ids`, keyed by id.
@@ -79,5 +80,57 @@ extension MediaStore {
             [.text(organization.id)] + ids.map { .text($0) })
         let items = try withVariants(rows.map { Self.media($0, organization) })
         return Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+extension MediaStore {
+    /// A pending media becomes ready with what was found in the upload; false if it was no
+    /// longer pending (another completion won).
+    public func markCompleted(_ media: Media) throws -> Bool {
+        try database.transaction {
+            let changed = try database.execute("""
+                UPDATE media SET object_key = ?, mime_type = ?, size = ?, width = ?, height = ?, checksum = ?, status = ?,
+                                 updated_at = UTC_TIMESTAMP(3)
+                WHERE id = ? AND organization_id = ? AND status = 'pending'
+                """, [.text(media.objectKey), .text(media.mimeType), media.size.map { .int($0) } ?? .null,
+                      media.width.map { .int($0) } ?? .null, media.height.map { .int($0) } ?? .null, .optional(media.checksum),
+                      .text(media.status.rawValue), .text(media.id), .text(media.organizationId)])
+            guard changed == 1 else { return false }
+            try insertVariants(media.variants, mediaId: media.id)
+            return true
+        }
+    }
+}
+
+extension MediaStore {
+    public func setStatus(id: String, organizationId: String, _ status: MediaStatus) throws {
+        try database.execute("UPDATE media SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND organization_id = ?",
+                             [.text(status.rawValue), .text(id), .text(organizationId)])
+    }
+
+    /// Replaces the original's description (after a crop) and the variant rows, in one
+    /// transaction; the status becomes `status`.
+    public func replaceOriginalAndVariants(_ media: Media, status: MediaStatus) throws {
+        try database.transaction {
+            try database.execute("""
+                UPDATE media SET object_key = ?, version = ?, mime_type = ?, size = ?, width = ?, height = ?, checksum = ?,
+                                 status = ?, updated_at = UTC_TIMESTAMP(3)
+                WHERE id = ? AND organization_id = ?
+                """, [.text(media.objectKey), .int(media.version), .text(media.mimeType), media.size.map { .int($0) } ?? .null,
+                      media.width.map { .int($0) } ?? .null, media.height.map { .int($0) } ?? .null, .optional(media.checksum),
+                      .text(status.rawValue), .text(media.id), .text(media.organizationId)])
+            try database.execute("DELETE FROM media_variants WHERE media_id = ?", [.text(media.id)])
+            try insertVariants(media.variants, mediaId: media.id)
+        }
+    }
+
+    /// The media by id whatever organization (job handlers act for the job's organization).
+    public func find(id: String, organizationId: String) throws -> Media? {
+        guard let row = try database.queryOne("""
+            SELECT \(Self.columns("m")), o.slug AS org_slug FROM media m JOIN organizations o ON o.id = m.organization_id
+            WHERE m.id = ? AND m.organization_id = ? AND m.deleting_at IS NULL
+            """, [.text(id), .text(organizationId)]) else { return nil }
+        let organization = Organization(id: organizationId, slug: row["org_slug"] ?? "", name: "")
+        return try withVariants([Self.media(row, organization)]).first
     }
 }
