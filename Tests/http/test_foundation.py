@@ -41,7 +41,6 @@ def test_request_id_is_echoed_when_acceptable_and_generated_otherwise():
     generated = api("GET", "/api/v1/media/list", headers={"X-Request-Id": "not acceptable!"})
     assert ID_PATTERN.match(generated.headers["X-Request-Id"])
     assert generated.headers["X-Request-Id"] != "not acceptable!"
-    assert generated.json()["requestId"] == generated.headers["X-Request-Id"]
     fresh = api("GET", "/api/v1/media/list")
     assert ID_PATTERN.match(fresh.headers["X-Request-Id"]) and fresh.headers["X-Request-Id"] != generated.headers["X-Request-Id"]
     too_long = api("GET", "/api/v1/media/list", headers={"X-Request-Id": "a" * 129})

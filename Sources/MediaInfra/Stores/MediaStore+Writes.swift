@@ -109,7 +109,8 @@ extension MediaStore {
     }
 
     /// Replaces the original's description (after a crop) and the variant rows, in one
-    /// transaction; the status becomes `status`.
+    /// transaction; the status becomes `status`. Only rows that exist are deleted: a delete
+    /// that matches nothing would lock a gap other media's inserts need.
     public func replaceOriginalAndVariants(_ media: Media, status: MediaStatus) throws {
         try database.transaction {
             try database.execute("""
@@ -119,7 +120,11 @@ extension MediaStore {
                 """, [.text(media.objectKey), .int(media.version), .text(media.mimeType), media.size.map { .int($0) } ?? .null,
                       media.width.map { .int($0) } ?? .null, media.height.map { .int($0) } ?? .null, .optional(media.checksum),
                       .text(status.rawValue), .text(media.id), .text(media.organizationId)])
-            try database.execute("DELETE FROM media_variants WHERE media_id = ?", [.text(media.id)])
+            let existing = try database.query("SELECT name FROM media_variants WHERE media_id = ?", [.text(media.id)])
+                .compactMap { $0["name"] }
+            for name in existing {
+                try database.execute("DELETE FROM media_variants WHERE media_id = ? AND name = ?", [.text(media.id), .text(name)])
+            }
             try insertVariants(media.variants, mediaId: media.id)
         }
     }
