@@ -37,8 +37,8 @@ let package = Package(
         // The service: configuration, handlers, wiring.
         .target(name: "MediaApp", dependencies: ["MediaCore", "MediaHTTP", "MediaInfra", "S3", "Imaging", "Hashing"]),
 
-        .executableTarget(name: "media-api", dependencies: ["MediaApp", "FastCGI"]),
-        .executableTarget(name: "media-worker", dependencies: ["MediaApp"]),
+        .executableTarget(name: "media-api", dependencies: ["MediaApp", "MediaInfra", "FastCGI", "Imaging"]),
+        .executableTarget(name: "media-worker", dependencies: ["MediaApp", "MediaInfra", "Imaging"]),
         .executableTarget(name: "mediactl", dependencies: ["MediaApp"]),
         // Times the variant job in one process (bench/imaging-quick.sh).
         .executableTarget(name: "imaging-bench", dependencies: ["Imaging", "MediaCore"]),

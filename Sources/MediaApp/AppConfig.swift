@@ -50,6 +50,10 @@ public struct AppConfig: Sendable {
     public struct Jobs: Sendable {
         public var processes: Int
         public var threads: Int
+        public var retry: RetryPolicy
+        /// A job whose worker has not reported for this long is taken over by another worker.
+        public var reclaimIdleSeconds: Int
+        public var shutdownTimeoutSeconds: Int
     }
 
     public var database: DatabaseSettings
@@ -117,7 +121,12 @@ public struct AppConfig: Sendable {
             restartBackoffMaxSeconds: try env.int("API_RESTART_BACKOFF_MAX_SECONDS", default: 30, in: 1...3600))
         let jobs = Jobs(
             processes: try env.int("WORKER_PROCESSES", default: 1, in: 1...64),
-            threads: try env.int("WORKER_THREADS", default: 2, in: 1...64))
+            threads: try env.int("WORKER_THREADS", default: 2, in: 1...64),
+            retry: RetryPolicy(maxAttempts: try env.int("JOB_MAX_ATTEMPTS", default: 3, in: 1...100),
+                               baseDelaySeconds: Double(try env.int("JOB_RETRY_BASE_SECONDS", default: 2, in: 0...3600)),
+                               maxDelaySeconds: 300),
+            reclaimIdleSeconds: try env.int("JOB_RECLAIM_IDLE_SECONDS", default: 30, in: 2...3600),
+            shutdownTimeoutSeconds: try env.int("WORKER_SHUTDOWN_TIMEOUT_SECONDS", default: 30, in: 1...3600))
         let logLevel = try env.string("LOG_LEVEL", default: "info")
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw ConfigError(setting: "LOG_LEVEL", problem: "must be debug, info, warning or error, got \"\(logLevel)\"")

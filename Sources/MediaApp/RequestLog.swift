@@ -18,6 +18,12 @@ public struct RequestLog: Sendable {
                ("route", .string(route)), ("error", .string(error))])
     }
 
+    /// A line about something other than a request (jobs, pool events).
+    public func event(_ name: String, _ fields: [String: String] = [:]) {
+        write([("time", .string(Self.timestamp())), ("event", .string(name))]
+              + fields.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+    }
+
     private func write(_ fields: [(String, JSONValue)]) {
         var line = JSONValue.object(fields).serialized()
         line.append(0x0a)

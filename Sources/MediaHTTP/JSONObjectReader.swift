@@ -55,6 +55,13 @@ public struct JSONObjectReader {
         return number
     }
 
+    /// Any whole number (range checks are the caller's, with their own message).
+    public func int(_ name: String) throws(ServiceError) -> Int? {
+        guard let member = members[name], !member.isNull else { return nil }
+        guard let number = member.intValue else { throw .validation("\(name) must be an integer", field: name) }
+        return number
+    }
+
     public func double(_ name: String) throws(ServiceError) -> Double? {
         guard let member = members[name], !member.isNull else { return nil }
         guard let number = member.doubleValue else { throw .validation("\(name) must be a number", field: name) }

@@ -1,5 +1,6 @@
 import FastCGI
 import Foundation
+import Imaging
 import MediaApp
 import MediaInfra
 
@@ -16,6 +17,7 @@ do {
 
 if PoolEnvironment.isWorker {
     DatabaseConnection.initializeLibrary()
+    Vips.start(allowedImageTypes: config.media.allowedTypes.imageTypes)
     let health = HealthCheck(config: config, storage: StorageHealth.probe(config: config))
     let application = Application(config: config, router: Routes.make(config: config, health: health))
     WorkerProcess.run(

@@ -8,29 +8,36 @@ enum UploadRoutes {
 
     static func register(in router: inout Router<Endpoint>, json: MediaJSON) {
         router.add("POST", "/api/v1/media/upload", .authenticated { context in
+            let timer = StageTimer()
             let receiver = UploadReceiver(maxFileBytes: context.config.limits.uploadMaxBytes, allowedFields: formFields)
-            let upload = try receiver.receive(context.request)
+            let upload = try timer.measure("receive") { try receiver.receive(context.request) }
             let fields = upload.fields
             guard let orgSlug = fields["orgSlug"], !orgSlug.isEmpty else { throw ServiceError.validation("orgSlug is required", field: "orgSlug") }
             guard orgSlug == context.caller.slug else {
                 throw ServiceError(.forbidden, "this API key belongs to another organization than \(orgSlug)")
             }
             let generateVariants = try FormValue.bool(fields["generateVariants"], field: "generateVariants", default: false)
-            let async = try FormValue.bool(fields["async"], field: "async", default: false)
-            if async && generateVariants {
-                // Jobs come with the job queue; until then asynchronous processing is refused
-                // rather than silently done synchronously.
-                throw ServiceError.unavailable("redis", "asynchronous processing needs the job queue, which this server does not run yet")
-            }
+            // `async` matters only with variants: without them there is nothing to defer.
+            let deferVariants = try FormValue.bool(fields["async"], field: "async", default: false) && generateVariants
             let options = MediaUploader.Options(
                 filename: FormValue.filename(upload.filename),
                 alt: try FormValue.text(fields["alt"], field: "alt"),
                 caption: try FormValue.text(fields["caption"], field: "caption"),
                 description: try FormValue.text(fields["description"], field: "description", maxLength: 10_000),
                 isPrivate: try FormValue.bool(fields["isPrivate"], field: "isPrivate", default: false),
-                generateVariants: generateVariants)
-            let media = try MediaUploader(resources: context.resources).store(upload.file, options: options, organization: context.caller)
-            return .json(["media": json.media(media), "jobId": .null], status: 201)
+                generateVariants: generateVariants && !deferVariants)
+            var media = try MediaUploader(resources: context.resources, timer: timer)
+                .store(upload.file, options: options, organization: context.caller)
+            var response: Response
+            if deferVariants && media.mimeType.hasPrefix("image/") {
+                let job = try enqueueOrDiscard(.upload, media: media, context: context)
+                media.status = .processing
+                response = .json(["media": json.media(media), "jobId": .string(job.id)], status: 202)
+            } else {
+                response = .json(["media": json.media(media), "jobId": .null], status: 201)
+            }
+            response.headers.set("Server-Timing", timer.headerValue)
+            return response
         })
 
         router.add("POST", "/api/v1/media/upload/presigned", .authenticated { context in
@@ -59,17 +66,31 @@ enum UploadRoutes {
             let body = try JSONObjectReader.read(context.request, limit: context.config.limits.jsonMaxBytes,
                                                  allowed: ["generateVariants", "async"])
             let generateVariants = try body.bool("generateVariants") ?? false
-            if generateVariants, try body.bool("async") == true {
-                throw ServiceError.unavailable("redis", "asynchronous processing needs the job queue, which this server does not run yet")
-            }
+            let deferVariants = try generateVariants && (body.bool("async") ?? false)
             let id = context.parameter("id")
             guard Identifier.isWellFormed(id),
                   let media = try MediaStore(database: context.resources.database).find(id: id, in: context.caller) else {
                 throw ServiceError.notFound("no media with id \(id)")
             }
-            let completed = try PresignedUpload(resources: context.resources)
-                .complete(media, generateVariants: generateVariants, organization: context.caller)
+            var completed = try PresignedUpload(resources: context.resources)
+                .complete(media, generateVariants: generateVariants && !deferVariants, organization: context.caller)
+            if deferVariants && completed.mimeType.hasPrefix("image/") {
+                let job = try JobScheduler(resources: context.resources).enqueue(.upload, media: completed)
+                completed.status = .processing
+                return .json(["media": json.media(completed), "jobId": .string(job.id)], status: 202)
+            }
             return .json(["media": json.media(completed), "jobId": .null])
         })
+    }
+
+    /// Queues the variants job of a new upload; if the queue cannot take it, the upload is
+    /// undone (objects and row) so the client can simply retry.
+    private static func enqueueOrDiscard(_ type: JobType, media: Media, context: RequestContext) throws -> Job {
+        do {
+            return try JobScheduler(resources: context.resources).enqueue(type, media: media)
+        } catch {
+            _ = try? MediaDeleter(resources: context.resources).delete(media, organization: context.caller)
+            throw error
+        }
     }
 }

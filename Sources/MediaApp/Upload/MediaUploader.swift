@@ -10,6 +10,7 @@ import S3
 /// without a row.
 struct MediaUploader {
     let resources: ServiceResources
+    var timer = StageTimer()
     var config: AppConfig { resources.config }
 
     struct Options {
@@ -34,7 +35,9 @@ struct MediaUploader {
         let type = FileType.sniff(file.prefix)
         try config.media.allowedTypes.check(type)
         guard type.isImage else { return Inspection(type: type) }
-        let info = try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+        let info = try timer.measure("probe") {
+            try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+        }
         return Inspection(type: type, width: info.width, height: info.height)
     }
 
@@ -47,8 +50,10 @@ struct MediaUploader {
         let storage = try resources.storage()
         var written: [String] = []
         do {
-            try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
-                                  cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+            try timer.measure("storage") {
+                try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
+                                      cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+            }
             written.append(key.text)
             var variants: [MediaVariant] = []
             if options.generateVariants && type.isImage {
@@ -60,8 +65,10 @@ struct MediaUploader {
                               width: width, height: height, checksum: "sha256:\(upload.sha256)", alt: options.alt,
                               caption: options.caption, description: options.description, isPrivate: options.isPrivate,
                               status: .ready, variants: variants, createdAt: "", updatedAt: "")
-            try MediaStore(database: resources.database).insert(media)
-            return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media
+            return try timer.measure("database") {
+                try MediaStore(database: resources.database).insert(media)
+                return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media
+            }
         } catch {
             removeQuietly(written, bucket: bucket, storage: storage)
             throw error
@@ -75,13 +82,15 @@ struct MediaUploader {
                        written: inout [String]) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try generator.generate(source)
+        let encoded = try timer.measure("variants") { try generator.generate(source) }
         let storage = try resources.storage()
         var variants: [MediaVariant] = []
         for variant in encoded {
             let key = variant.objectKey(folder: folder)
-            try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
-                                  cacheControl: Self.cacheControl(isPrivate: isPrivate))
+            try timer.measure("storage") {
+                try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
+                                      cacheControl: Self.cacheControl(isPrivate: isPrivate))
+            }
             written.append(key)
             variants.append(MediaVariant(name: variant.name, objectKey: key, mimeType: variant.mimeType,
                                          size: variant.bytes.count, width: variant.width, height: variant.height))

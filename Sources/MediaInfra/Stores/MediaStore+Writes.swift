@@ -100,3 +100,36 @@ extension MediaStore {
         }
     }
 }
+
+extension MediaStore {
+    public func setStatus(id: String, organizationId: String, _ status: MediaStatus) throws {
+        try database.execute("UPDATE media SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND organization_id = ?",
+                             [.text(status.rawValue), .text(id), .text(organizationId)])
+    }
+
+    /// Replaces the original's description (after a crop) and the variant rows, in one
+    /// transaction; the status becomes `status`.
+    public func replaceOriginalAndVariants(_ media: Media, status: MediaStatus) throws {
+        try database.transaction {
+            try database.execute("""
+                UPDATE media SET object_key = ?, version = ?, mime_type = ?, size = ?, width = ?, height = ?, checksum = ?,
+                                 status = ?, updated_at = UTC_TIMESTAMP(3)
+                WHERE id = ? AND organization_id = ?
+                """, [.text(media.objectKey), .int(media.version), .text(media.mimeType), media.size.map { .int($0) } ?? .null,
+                      media.width.map { .int($0) } ?? .null, media.height.map { .int($0) } ?? .null, .optional(media.checksum),
+                      .text(status.rawValue), .text(media.id), .text(media.organizationId)])
+            try database.execute("DELETE FROM media_variants WHERE media_id = ?", [.text(media.id)])
+            try insertVariants(media.variants, mediaId: media.id)
+        }
+    }
+
+    /// The media by id whatever organization (job handlers act for the job's organization).
+    public func find(id: String, organizationId: String) throws -> Media? {
+        guard let row = try database.queryOne("""
+            SELECT \(Self.columns("m")), o.slug AS org_slug FROM media m JOIN organizations o ON o.id = m.organization_id
+            WHERE m.id = ? AND m.organization_id = ? AND m.deleting_at IS NULL
+            """, [.text(id), .text(organizationId)]) else { return nil }
+        let organization = Organization(id: organizationId, slug: row["org_slug"] ?? "", name: "")
+        return try withVariants([Self.media(row, organization)]).first
+    }
+}

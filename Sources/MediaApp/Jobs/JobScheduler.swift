@@ -1,0 +1,43 @@
+import Foundation
+import Hashing
+import MediaCore
+import MediaHTTP
+import MediaInfra
+
+/// Queues jobs for the API. A job holds its media's lock from the moment it is queued, so a
+/// second crop or variants request on the same media answers 409 instead of racing it.
+struct JobScheduler {
+    /// Locks outlive a crashed worker by at most this long; live workers keep renewing them.
+    static let lockSeconds = 600
+    let resources: ServiceResources
+
+    func enqueue(_ type: JobType, media: Media, payload: JSONValue = .object([])) throws -> Job {
+        let id = MediaUploader.newId()
+        let queue = JobQueue(redis: resources.redis)
+        guard try queue.lock(mediaId: media.id, owner: id, ttlSeconds: Self.lockSeconds) else {
+            throw ServiceError(.conflict, "media \(media.id) is being processed; try again when its job has finished")
+        }
+        let job = Job(id: id, type: type, mediaId: media.id, organizationId: media.organizationId,
+                      payload: payload.serializedString, createdAt: Timestamp.rfc3339(Date()))
+        do {
+            try MediaStore(database: resources.database).setStatus(id: media.id, organizationId: media.organizationId, .processing)
+            try queue.enqueue(job)
+        } catch {
+            _ = try? queue.unlock(mediaId: media.id, owner: id)
+            _ = try? MediaStore(database: resources.database).setStatus(id: media.id, organizationId: media.organizationId, media.status)
+            throw error
+        }
+        return job
+    }
+
+    /// Runs `body` holding the media's lock (sync processing), or answers 409.
+    func withLock<T>(_ media: Media, _ body: () throws -> T) throws -> T {
+        let owner = "request-" + MediaUploader.newId()
+        let queue = JobQueue(redis: resources.redis)
+        guard try queue.lock(mediaId: media.id, owner: owner, ttlSeconds: Self.lockSeconds) else {
+            throw ServiceError(.conflict, "media \(media.id) is being processed; try again when its job has finished")
+        }
+        defer { _ = try? queue.unlock(mediaId: media.id, owner: owner) }
+        return try body()
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Hashing
+import Imaging
+import MediaCore
+import MediaInfra
+import S3
+
+/// The work done on an existing media item, by a request (sync) or a job (async): rebuilding
+/// variants from the current original, and cropping. Both are idempotent: running one twice
+/// writes the same keys and leaves the same rows.
+struct MediaProcessor {
+    let resources: ServiceResources
+    var progress: (Int) -> Void = { _ in }
+    var config: AppConfig { resources.config }
+
+    /// Rebuilds every variant from the current original; the media ends `ready`.
+    func rebuildVariants(_ media: Media) throws -> Media {
+        let original = try stageOriginal(of: media)
+        progress(20)
+        var updated = media
+        updated.variants = try makeVariants(from: .file(path: original.path), for: media, version: media.version)
+        progress(90)
+        try commit(updated, replacing: media)
+        return updated
+    }
+
+    /// Crops the original into version `targetVersion` (new keys, so caches holding the old
+    /// URLs never see new bytes), rebuilds the variants if asked, else removes them.
+    func crop(_ media: Media, _ request: CropRequest, targetVersion: Int) throws -> Media {
+        guard media.version < targetVersion else { return media }   // a re-run of a crop already applied
+        let original = try stageOriginal(of: media)
+        progress(20)
+        let cropper = ImageCropper(encoding: config.media.encoding, maxPixels: config.limits.imageMaxPixels)
+        let encoded = try cropper.crop(.file(path: original.path), x: request.x, y: request.y, width: request.width,
+                                       height: request.height, rotate: CropRotation(rawValue: request.rotate) ?? .none,
+                                       scale: request.scale, quality: request.quality, format: request.format)
+        progress(50)
+        var updated = media
+        let key = ObjectKey.original(orgSlug: media.orgSlug, mediaId: media.id, version: targetVersion,
+                                     fileExtension: encoded.fileExtension)
+        try resources.storage().putObject(bucket: media.bucket, key: key.text, body: encoded.bytes, contentType: encoded.mimeType,
+                                          cacheControl: MediaUploader.cacheControl(isPrivate: media.isPrivate))
+        updated.objectKey = key.text
+        updated.version = targetVersion
+        updated.mimeType = encoded.mimeType
+        updated.size = encoded.bytes.count
+        updated.width = encoded.width
+        updated.height = encoded.height
+        updated.checksum = "sha256:" + SHA256.hash(encoded.bytes).hexString
+        updated.variants = request.regenerateVariants
+            ? try makeVariants(from: .bytes(encoded.bytes), for: updated, version: targetVersion) : []
+        progress(90)
+        try commit(updated, replacing: media)
+        return updated
+    }
+
+    /// Downloads the media's original into a staged file.
+    func stageOriginal(of media: Media) throws -> StagedFile {
+        let stager = try FileStager(maxBytes: Int.max)
+        try resources.storage().getObject(bucket: media.bucket, key: media.objectKey) { try stager.write($0) }
+        return try stager.finish()
+    }
+
+    private func makeVariants(from source: ImageSource, for media: Media, version: Int) throws -> [MediaVariant] {
+        let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
+                                         maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+        let encoded = try generator.generate(source)
+        progress(70)
+        let storage = try resources.storage()
+        return try encoded.map { variant in
+            let key = ObjectKey.variant(orgSlug: media.orgSlug, mediaId: media.id, variant: variant.name, version: version,
+                                        fileExtension: variant.format.fileExtension)
+            try storage.putObject(bucket: media.bucket, key: key.text, body: variant.bytes, contentType: variant.mimeType,
+                                  cacheControl: MediaUploader.cacheControl(isPrivate: media.isPrivate))
+            return MediaVariant(name: variant.name, objectKey: key.text, mimeType: variant.mimeType, size: variant.bytes.count,
+                                width: variant.width, height: variant.height)
+        }
+    }
+
+    /// Saves the new state, then removes the objects no longer referenced.
+    private func commit(_ updated: Media, replacing old: Media) throws {
+        try MediaStore(database: resources.database).replaceOriginalAndVariants(updated, status: .ready)
+        let kept = Set([updated.objectKey] + updated.variants.map(\.objectKey))
+        let stale = ([old.objectKey] + old.variants.map(\.objectKey)).filter { !kept.contains($0) }
+        if !stale.isEmpty, (try? resources.storage().deleteObjects(bucket: old.bucket, keys: stale)) == nil {
+            RequestLog().failure(requestId: "-", route: "processing", error: "stale objects of \(old.id) left: \(stale)")
+        }
+    }
+}
