@@ -4,7 +4,7 @@
 import { copyText, h, prose } from './dom.js';
 import { buildForm } from './forms.js';
 import { buildRequest, curlCommand, send } from './http.js';
-import { pollJob, renderFailure, renderResult } from './render.js';
+import { pollJob, renderFailure, renderLocation, renderResult } from './render.js';
 import { groupByTag, loadSpec, operations } from './spec.js';
 
 const KEY_STORAGE = 'playground.apiKey';
@@ -77,7 +77,12 @@ function operationSection(spec, op, context) {
       result.setAttribute('aria-busy', 'true');
       try {
         const answer = await send(request);
+        answer.expectedRedirect = Object.keys(op.responses).find((status) => status.startsWith('3'));
         renderResult(result, answer, { followJob: context.followJob });
+        if (answer.opaqueRedirect && context.variantLocation && request.pathValues.variantName) {
+          const { url, note } = await context.variantLocation(request.pathValues);
+          renderLocation(result, url, note);
+        }
         const media = firstMedia(answer.body);
         if (media) result.append(useMediaButton(media, context));
       } catch (error) {
@@ -161,8 +166,18 @@ async function main() {
   const list = operations(spec);
   const groups = groupByTag(spec, list);
   const jobOp = list.find((op) => op.method === 'GET' && /\/job\/\{[^}]+\}$/.test(op.path));
+  const variantsOp = list.find((op) => op.method === 'GET' && /^\/api\/v1\/media\/\{id\}\/variants$/.test(op.path));
   const context = {
     share,
+    // The variant redirect's Location is the variant's public URL: shown from the media's variants.
+    variantLocation: variantsOp && (async ({ folder, variantName }) => {
+      const id = String(folder || '').split('/').pop();
+      const answer = await send(buildRequest(variantsOp, { path: { id }, query: {}, header: {}, body: null }, apiKey()));
+      const variant = answer.body && (answer.body.variants || []).find((v) => v.name === variantName);
+      if (!variant) return { url: null, note: `No ${variantName} variant found for media ${id}.` };
+      if (!variant.url) return { url: null, note: 'Private media: the Location is a short-lived presigned URL, shown by curl.' };
+      return { url: variant.url, note: 'the variant\'s URL' };
+    }),
     followJob: (jobId, container) => pollJob(jobId, container, (id) => {
       const name = jobOp.parameters.find((p) => p.in === 'path').name;
       return send(buildRequest(jobOp, { path: { [name]: id }, query: {}, header: {}, body: null }, apiKey()));

@@ -29,27 +29,26 @@ export function buildRequest(op, values, apiKey) {
       else body.append(part.name, part.value);
     }
   }
-  return { method: op.method, url, headers, body, parts: values.body && values.body.parts, followRedirects: true };
+  return { method: op.method, url, headers, body, parts: values.body && values.body.parts, pathValues: values.path,
+    followRedirects: !Object.keys(op.responses).some((status) => status.startsWith('3')) };
 }
 
 /**
- * Sends the request and reads the whole answer. A redirect to another origin (the variant
- * redirect's CDN URL) is followed when that origin allows it, so its Location can be shown;
- * browsers hide a redirect's Location from scripts otherwise, then the result says so.
+ * Sends the request and reads the whole answer. Redirects are not followed for operations
+ * that answer with one (the variant redirect): the page's CSP keeps connections to its own
+ * origin, and a browser hides a redirect's Location from scripts, so such an answer comes
+ * back as `opaqueRedirect` and the caller looks the target up another way.
  */
 export async function send(request) {
   const started = performance.now();
-  const init = { method: request.method, headers: request.headers, body: request.body, cache: 'no-store' };
   let response;
   try {
-    response = await fetch(request.url, { ...init, redirect: 'follow' });
+    response = await fetch(request.url, {
+      method: request.method, headers: request.headers, body: request.body, cache: 'no-store',
+      redirect: request.followRedirects ? 'follow' : 'manual',
+    });
   } catch (error) {
-    // A cross-origin redirect target without CORS fails here; ask again without following.
-    try {
-      response = await fetch(request.url, { ...init, redirect: 'manual' });
-    } catch {
-      throw new Error(`The request failed before an answer arrived: ${error.message}`);
-    }
+    throw new Error(`The request failed before an answer arrived: ${error.message}`);
   }
   const result = {
     status: response.status,

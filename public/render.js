@@ -16,7 +16,9 @@ export function renderResult(container, result, actions) {
   container.replaceChildren();
   const family = result.opaqueRedirect ? 3 : Math.floor(result.status / 100);
   const requestId = (result.headers.find(([name]) => name === 'x-request-id') || [])[1];
-  const statusText = result.opaqueRedirect ? 'redirect' : `${result.status} ${result.statusText || REASONS[result.status] || ''}`;
+  const statusText = result.opaqueRedirect
+    ? `${result.expectedRedirect || '3xx'} ${REASONS[result.expectedRedirect] || 'redirect'}`
+    : `${result.status} ${result.statusText || REASONS[result.status] || ''}`;
   container.append(h('p', { class: `status s${family}xx` },
     h('strong', { class: 'status-code' }, statusText),
     h('span', { class: 'muted' }, ` · ${Math.round(result.timeMs)} ms`),
@@ -33,12 +35,14 @@ export function renderResult(container, result, actions) {
   }
   if (result.opaqueRedirect) {
     container.append(h('p', { class: 'redirect' },
-      'The answer is a redirect to another site. Browsers hide its Location from scripts unless that site allows it (CORS); the curl command below shows it.'));
+      'A redirect. Browsers hide its Location header from scripts; the curl command below shows it as it is.'));
   }
 
-  container.append(h('details', { class: 'headers' },
-    h('summary', {}, `Headers (${result.headers.length})`),
-    h('pre', { class: 'code' }, result.headers.map(([name, value]) => `${name}: ${value}`).join('\n'))));
+  if (result.headers.length) {
+    container.append(h('details', { class: 'headers' },
+      h('summary', {}, `Headers (${result.headers.length})`),
+      h('pre', { class: 'code' }, result.headers.map(([name, value]) => `${name}: ${value}`).join('\n'))));
+  }
 
   if (result.body !== null) {
     container.append(h('pre', { class: 'code json', tabindex: '0', 'aria-label': 'Response body' }, JSON.stringify(result.body, null, 2)));
@@ -61,6 +65,15 @@ export function renderResult(container, result, actions) {
     container.append(h('figure', { class: 'shot' }, h('img', { src: result.finalUrl, alt: 'The redirect target' }),
       h('figcaption', {}, 'Location')));
   }
+}
+
+/** The image a redirect leads to, found by the caller (the browser does not tell). */
+export function renderLocation(container, location, note) {
+  container.append(location
+    ? h('figure', { class: 'shot location' },
+      h('img', { src: location, alt: 'The image the redirect leads to' }),
+      h('figcaption', {}, 'Location: ', h('a', { href: location, rel: 'noreferrer' }, location), note ? ` (${note})` : ''))
+    : h('p', { class: 'note' }, note));
 }
 
 export function renderFailure(container, message) {
