@@ -15,6 +15,7 @@ public struct AdminCommands {
           key create --org SLUG [--name NAME]       prints the new key once, on the last line
           key list --org SLUG
           key revoke KEY_ID
+          routes                                    every route the service answers, METHOD PATTERN per line
         Settings come from the environment (see config.env.example).
         """
 
@@ -58,12 +59,20 @@ public struct AdminCommands {
                 throw UsageError(message: "no active key with id \(keyId)")
             }
             print("revoked key \(keyId)")
+        case ("routes", nil):
+            for line in Self.routeLines(config: config) { print(line) }
         case ("help", _), ("--help", _), ("-h", _):
             print(Self.usage)
         default:
             throw UsageError(message: "unknown command: \(arguments.joined(separator: " "))")
         }
         if let extra = options.remaining.first { throw UsageError(message: "unexpected argument: \(extra)") }
+    }
+
+    /// `METHOD PATTERN` for every route of `Routes.make`, in registration order. The HTTP tests
+    /// compare these with `openapi.yaml`. Builds the router only: no connection is opened.
+    public static func routeLines(config: AppConfig) -> [String] {
+        Routes.make(config: config, health: HealthCheck(probes: [])).routes.map { "\($0.method) \($0.pattern)" }
     }
 
     private func createOrganization(slug: String, name: String, ifNotExists: Bool) throws {

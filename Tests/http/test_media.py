@@ -243,6 +243,12 @@ def test_presigned_upload_then_complete():
     assert ticket["method"] == "PUT" and ticket["headers"] == {"Content-Type": "image/jpeg"}
     assert ticket["objectKey"] == f"{ORG}/{ticket['mediaId']}/original.jpg" and ticket["expiresAt"].endswith("Z")
     assert api("GET", f"/api/v1/media/{ticket['mediaId']}").json()["status"] == "pending"
+    # No object yet: privacy moves, variants and crops wait for the upload (were a 502
+    # NoSuchKey, and a failed job that left the media "ready" without bytes).
+    assert api("PATCH", f"/api/v1/media/{ticket['mediaId']}", json={"isPrivate": True}).status_code == 409
+    assert api("POST", "/api/v1/media/variants", json={"objectKey": ticket["objectKey"]}).status_code == 409
+    crop = {"objectKey": ticket["objectKey"], "width": 1, "height": 1}
+    assert api("POST", "/api/v1/media/crop", json=crop).status_code == 409
     early = api("POST", f"/api/v1/media/{ticket['mediaId']}/complete", json={})
     assert early.status_code == 409, early.text
     wrong_type = requests.put(ticket["uploadUrl"], data=data, headers={"Content-Type": "image/png"}, timeout=30)
