@@ -22,6 +22,7 @@ public final class Application: Sendable {
 
     public func respond(to request: Request, resources: ServiceResources) -> Response {
         let started = monotonicNow()
+        Telemetry.requestStarted()
         let requestId = request.headers["x-request-id"].flatMap { RequestID.isAcceptable($0) ? $0 : nil } ?? Self.newRequestId()
         var routePattern = "-"
         var organization: Organization?
@@ -49,8 +50,10 @@ public final class Application: Sendable {
         }
         response.headers.set("X-Request-Id", requestId)
         if request.method == "HEAD" { response.body = .bytes([]) }
+        let seconds = monotonicNow() - started
         log.record(requestId: requestId, method: request.method, route: routePattern, status: response.status,
-                   durationMilliseconds: (monotonicNow() - started) * 1000, organization: organization?.slug)
+                   durationMilliseconds: seconds * 1000, organization: organization?.slug)
+        Telemetry.requestFinished(route: routePattern, method: request.method, status: response.status, seconds: seconds)
         return response
     }
 
