@@ -10,13 +10,19 @@ public struct PoolOptions: Sendable {
     public var socketPath: String?
     public var socketMode: mode_t
     public var restartBackoffMaxSeconds: Double
+    /// Called by the master when a worker exits on its own (not drained by the master): with
+    /// true when it recycled itself, false when it died. Besides the shared metrics region,
+    /// for counters kept elsewhere. Runs on the master's loop: keep it short.
+    public var onWorkerExit: (@Sendable (_ recycled: Bool) -> Void)?
 
-    public init(workers: Int, worker: WorkerOptions, socketPath: String?, socketMode: mode_t, restartBackoffMaxSeconds: Double) {
+    public init(workers: Int, worker: WorkerOptions, socketPath: String?, socketMode: mode_t, restartBackoffMaxSeconds: Double,
+                onWorkerExit: (@Sendable (_ recycled: Bool) -> Void)? = nil) {
         self.workers = workers
         self.worker = worker
         self.socketPath = socketPath
         self.socketMode = socketMode
         self.restartBackoffMaxSeconds = restartBackoffMaxSeconds
+        self.onWorkerExit = onWorkerExit
     }
 }
 
@@ -108,11 +114,13 @@ public final class ProcessPool {
             if exitedNormally && exitCode == PoolEnvironment.recycledExitCode {
                 logLine([("level", "info"), ("event", "worker recycled"), ("pid", String(pid))])
                 metrics?.region.add("media_pool_worker_recycles_total")
+                options.onWorkerExit?(true)
                 slots[index].nextStartAt = now
                 continue
             }
             slots[index].nextStartAt = now + slots[index].backoff.delayAfterCrash(lived: now - slots[index].startedAt)
             metrics?.region.add("media_pool_worker_restarts_total")
+            options.onWorkerExit?(false)
             let how = exitedNormally ? "exit code \(exitCode)" : "signal \(status & 0x7f)"
             logLine([("level", "error"), ("event", "worker died"), ("pid", String(pid)), ("how", how),
                      ("restartInSeconds", String(format: "%.1f", slots[index].nextStartAt - now))])

@@ -9,28 +9,30 @@ public enum PrometheusText {
     }
 
     /// A metric family: its name, type and help text; histograms carry their buckets.
+    /// `labelled` families have no sample until something is recorded; the others read 0.
     public struct Family: Sendable {
         public let name: String
         public let kind: Kind
         public let help: String
         public let histogram: Histogram?
+        public let labelled: Bool
 
-        public static func counter(_ name: String, _ help: String) -> Family {
-            Family(name: name, kind: .counter, help: help, histogram: nil)
+        public static func counter(_ name: String, labelled: Bool = false, _ help: String) -> Family {
+            Family(name: name, kind: .counter, help: help, histogram: nil, labelled: labelled)
         }
 
-        public static func gauge(_ name: String, _ help: String) -> Family {
-            Family(name: name, kind: .gauge, help: help, histogram: nil)
+        public static func gauge(_ name: String, labelled: Bool = false, _ help: String) -> Family {
+            Family(name: name, kind: .gauge, help: help, histogram: nil, labelled: labelled)
         }
 
         public static func histogram(_ histogram: Histogram, _ help: String) -> Family {
-            Family(name: histogram.name, kind: .histogram, help: help, histogram: histogram)
+            Family(name: histogram.name, kind: .histogram, help: help, histogram: histogram, labelled: true)
         }
     }
 
     /// Renders `families` in order from raw series (name with labels → integer value, as the
     /// metrics region and the job counters in Redis hold them). Counters and gauges without
-    /// labels that have no series are written as 0, so they exist from the first scrape.
+    /// labels (not `labelled`) that have no series are written as 0, so they exist from the first scrape.
     /// Series of unknown families are left out.
     public static func render(_ families: [Family], series: [(series: String, value: Int)]) -> String {
         var byFamily: [String: [(labels: String, suffix: String, value: Int)]] = [:]
@@ -57,7 +59,7 @@ public enum PrometheusText {
                     if totals[sample.labels] == nil { order.append(sample.labels) }
                     totals[sample.labels, default: 0] += sample.value
                 }
-                if order.isEmpty { out += "\(family.name) 0\n" }
+                if order.isEmpty && !family.labelled { out += "\(family.name) 0\n" }
                 for labels in order.sorted() {
                     out += "\(family.name)\(braced(labels)) \(totals[labels]!)\n"
                 }

@@ -33,8 +33,9 @@ final class PrometheusTextTests: XCTestCase {
             """)
     }
 
-    func testCountersSumDuplicatesSortByLabelsAndLabelFreeOnesStartAtZero() {
-        let families: [PrometheusText.Family] = [.counter("a_total", "A."), .gauge("b", "B."), .counter("c_total", "C.")]
+    func testCountersSumDuplicatesSortByLabelsAndLabelFreeOnesStartAtZeroOthersEmpty() {
+        let families: [PrometheusText.Family] = [.counter("a_total", labelled: true, "A."), .gauge("b", "B."), .counter("c_total", "C."),
+                                                 .counter("d_total", labelled: true, "D.")]
         let text = PrometheusText.render(families, series: [("a_total{s=\"500\"}", 1), ("a_total{s=\"200\"}", 2), ("a_total{s=\"200\"}", 3),
                                                              ("b", 7), ("unknown_total", 9)])
         XCTAssertEqual(text, """
@@ -48,6 +49,8 @@ final class PrometheusTextTests: XCTestCase {
             # HELP c_total C.
             # TYPE c_total counter
             c_total 0
+            # HELP d_total D.
+            # TYPE d_total counter
 
             """)
     }

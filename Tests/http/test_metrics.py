@@ -114,6 +114,23 @@ def test_a_killed_worker_shows_as_a_restart():
     assert after[series] > before[series]
 
 
+def test_a_killed_job_process_is_counted_through_redis():
+    master = int(stackctl("pid", "worker").stdout.strip())
+    _, before = scrape()
+    victim = workers_of(master)[0]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.time() + 30
+    while True:
+        _, after = scrape()
+        if after["media_job_worker_restarts_total"] == before["media_job_worker_restarts_total"] + 1:
+            break
+        assert time.time() < deadline, "job process restart not counted"
+        time.sleep(0.2)
+    while len(workers_of(master)) < int(os.environ.get("WORKER_PROCESSES", "1")):
+        assert time.time() < deadline, "job process not restarted"
+        time.sleep(0.2)
+
+
 def test_nginx_serves_metrics_only_to_loopback_and_private_addresses():
     template = (pathlib.Path(REPO) / "nginx" / "media.conf.template").read_text()
     block = template[template.index("location = /metrics {"):]
