@@ -17,6 +17,7 @@ public struct AdminCommands {
           key revoke KEY_ID
           reconcile [--org SLUG] [--fix] [--grace-minutes N] [--pending-hours N]
                                                     compare rows and bucket objects (exit 1: problems remain)
+          routes                                    every route the service answers, METHOD PATTERN per line
         Settings come from the environment (see config.env.example).
         """
 
@@ -77,6 +78,8 @@ public struct AdminCommands {
                 fflush(nil)
             }.run()
             exitCode = summary.exitCode
+        case ("routes", nil):
+            for line in Self.routeLines(config: config) { print(line) }
         case ("help", _), ("--help", _), ("-h", _):
             print(Self.usage)
         default:
@@ -89,6 +92,12 @@ public struct AdminCommands {
     private static func number(_ text: String, _ option: String) throws -> Int {
         guard let value = Int(text), value >= 0 else { throw UsageError(message: "\(option) needs a whole number, got \(text)") }
         return value
+    }
+
+    /// `METHOD PATTERN` for every route of `Routes.make`, in registration order. The HTTP tests
+    /// compare these with `openapi.yaml`. Builds the router only: no connection is opened.
+    public static func routeLines(config: AppConfig) -> [String] {
+        Routes.make(config: config, health: HealthCheck(probes: [])).routes.map { "\($0.method) \($0.pattern)" }
     }
 
     private func createOrganization(slug: String, name: String, ifNotExists: Bool) throws {
