@@ -51,10 +51,11 @@ struct MediaUploader {
         // Keys are noted before their PUT: a PUT whose answer was lost may still have stored them.
         var written: [String] = []
         do {
-            written.append(key.text)
-            try timer.measure("storage") {
-                try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
-                                      cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+            try Self.noting(key.text, in: &written) {
+                try timer.measure("storage") {
+                    _ = try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
+                                          cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+                }
             }
             var variants: [MediaVariant] = []
             if options.generateVariants && type.isImage {
@@ -92,10 +93,11 @@ struct MediaUploader {
         var variants: [MediaVariant] = []
         for variant in encoded {
             let key = variant.objectKey(folder: folder)
-            written.append(key)
-            try timer.measure("storage") {
-                try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
-                                      cacheControl: Self.cacheControl(isPrivate: isPrivate))
+            try Self.noting(key, in: &written) {
+                try timer.measure("storage") {
+                    _ = try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
+                                          cacheControl: Self.cacheControl(isPrivate: isPrivate))
+                }
             }
             variants.append(MediaVariant(name: variant.name, objectKey: key, mimeType: variant.mimeType,
                                          size: variant.bytes.count, width: variant.width, height: variant.height))
@@ -117,6 +119,18 @@ struct MediaUploader {
         } catch {
             RequestLog().failure(requestId: "-", route: "upload cleanup",
                                  error: "could not remove \(keys) from \(media.bucket) nor record them: \(error)")
+        }
+    }
+
+    /// Runs a PUT of `key`, noting the key first: a PUT whose answer was lost may still have
+    /// stored it. Only a PUT that never reached the store (refused connection) stored nothing.
+    static func noting(_ key: String, in written: inout [String], _ put: () throws -> Void) throws {
+        written.append(key)
+        do {
+            try put()
+        } catch let error as S3TransportError where error.kind == .unreachable {
+            written.removeLast()
+            throw error
         }
     }
 
