@@ -66,9 +66,20 @@ public final class RedisConnection: @unchecked Sendable {
     /// Sends one command (binary-safe, no varargs) and returns its reply.
     @discardableResult
     public func command(_ arguments: [String]) throws -> RedisReply {
+        let reused = context != nil
         let connection = try open()
-        return try send(arguments, on: connection)
+        do {
+            return try send(arguments, on: connection)
+        } catch RedisError.connection(_) where reused && lastFailureWasClosedConnection {
+            // A connection kept across a Redis restart is found closed on its first use: the
+            // command never reached the new server, so it goes once more on a fresh connection
+            // instead of failing one request per serving thread. Timeouts are not retried.
+            return try send(arguments, on: try open())
+        }
     }
+
+    /// Whether the last failed send found the connection closed by the server (EOF, reset).
+    private var lastFailureWasClosedConnection = false
 
     private func send(_ arguments: [String], on connection: UnsafeMutablePointer<redisContext>) throws -> RedisReply {
         let buffers = arguments.map { Array($0.utf8) }
@@ -85,6 +96,8 @@ public final class RedisConnection: @unchecked Sendable {
         let raw = redisCommandArgv(connection, Int32(arguments.count), &argv, &lengths)
         guard let raw else {
             let message = String(cString: withUnsafeBytes(of: connection.pointee.errstr) { $0.bindMemory(to: CChar.self).baseAddress! })
+            lastFailureWasClosedConnection = connection.pointee.err == REDIS_ERR_EOF
+                || (connection.pointee.err == REDIS_ERR_IO && (errno == ECONNRESET || errno == EPIPE))
             close()
             throw RedisError.connection(message)
         }
