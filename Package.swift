@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "MediaApp", dependencies: ["MediaCore", "MediaHTTP", "MediaInfra", "S3", "Imaging", "Hashing"]),
 
         .executableTarget(name: "media-api", dependencies: ["MediaApp", "MediaInfra", "FastCGI", "Imaging"]),
-        .executableTarget(name: "media-worker", dependencies: ["MediaApp", "MediaInfra", "Imaging"]),
+        .executableTarget(name: "media-worker", dependencies: ["MediaApp", "MediaInfra", "Imaging", "FastCGI"]),
         .executableTarget(name: "mediactl", dependencies: ["MediaApp"]),
         // Times the variant job in one process (bench/imaging-quick.sh).
         .executableTarget(name: "imaging-bench", dependencies: ["Imaging", "MediaCore"]),

@@ -3,11 +3,13 @@ import Foundation
 public struct PoolOptions: Sendable {
     public var workers: Int
     public var worker: WorkerOptions
-    public var socketPath: String
+    /// The listening socket the workers share; nil for a pool of workers that serve no socket
+    /// (the job workers).
+    public var socketPath: String?
     public var socketMode: mode_t
     public var restartBackoffMaxSeconds: Double
 
-    public init(workers: Int, worker: WorkerOptions, socketPath: String, socketMode: mode_t, restartBackoffMaxSeconds: Double) {
+    public init(workers: Int, worker: WorkerOptions, socketPath: String?, socketMode: mode_t, restartBackoffMaxSeconds: Double) {
         self.workers = workers
         self.worker = worker
         self.socketPath = socketPath
@@ -16,10 +18,10 @@ public struct PoolOptions: Sendable {
     }
 }
 
-/// The master of the FastCGI pool. It owns the listening socket, starts N workers of this
-/// same binary (spawn + exec: a threaded process must not fork), replaces any that die
-/// (with backoff when one keeps dying) or recycle, rolls them one by one on SIGHUP and
-/// drains them on SIGTERM. It serves no requests itself.
+/// The master of a process pool. It owns the listening socket (if the pool has one), starts N
+/// workers of this same binary (spawn + exec: a threaded process must not fork), replaces any
+/// that die (with backoff when one keeps dying) or recycle, rolls them one by one on SIGHUP and
+/// drains them on SIGTERM. It does no work itself.
 public final class ProcessPool {
     private struct Slot {
         var pid: pid_t?
@@ -47,9 +49,11 @@ public final class ProcessPool {
 
     public func run() throws -> Never {
         signals.block()
-        ownsSocketPath = try ListenSocket.obtain(path: options.socketPath, mode: options.socketMode).ownsPath
+        if let socketPath = options.socketPath {
+            ownsSocketPath = try ListenSocket.obtain(path: socketPath, mode: options.socketMode).ownsPath
+        }
         logLine([("level", "info"), ("event", "pool started"), ("pid", String(getpid())),
-                 ("workers", String(slots.count)), ("threads", String(options.worker.threads)), ("socket", options.socketPath)])
+                 ("workers", String(slots.count)), ("threads", String(options.worker.threads)), ("socket", options.socketPath ?? "-")])
         while true {
             pump(milliseconds: 100)
             if terminating { drainAndExit() }
@@ -197,7 +201,7 @@ public final class ProcessPool {
         let deadline = monotonicSeconds() + options.worker.shutdownTimeoutSeconds + 2
         // Our own socket: unlink it so nothing new can queue, then let workers empty the queue.
         // A systemd socket outlives us and keeps its queue for the next start: plain SIGTERM.
-        if ownsSocketPath { unlink(options.socketPath) }
+        if ownsSocketPath, let socketPath = options.socketPath { unlink(socketPath) }
         let drainSignal = ownsSocketPath ? SIGUSR1 : SIGTERM
         for slot in slots { if let pid = slot.pid { kill(pid, drainSignal) } }
         for pid in retiring.keys { kill(pid, drainSignal) }

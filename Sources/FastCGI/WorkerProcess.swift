@@ -12,6 +12,13 @@ public enum PoolEnvironment {
 
     /// True in a process the pool master started as a worker.
     public static var isWorker: Bool { ProcessInfo.processInfo.environment[roleVariable] == "worker" }
+
+    /// Tells the master this worker is ready (a rolling restart waits for it).
+    public static func announceReady() {
+        var byte: UInt8 = 1
+        _ = write(statusFD, &byte, 1)
+        close(statusFD)
+    }
 }
 
 public struct WorkerOptions: Sendable {
@@ -40,7 +47,7 @@ public enum WorkerProcess {
         let server = FastCGIServer(listenFD: PoolEnvironment.listenFD, threads: options.threads,
                                    maxRequests: options.maxRequests, makeHandler: makeHandler)
         server.start()
-        announceReady()
+        PoolEnvironment.announceReady()
 
         var exitCode: Int32 = 0
         var drainDeadline: Double?
@@ -61,11 +68,5 @@ public enum WorkerProcess {
             }
         }
         exit(exitCode)
-    }
-
-    private static func announceReady() {
-        var byte: UInt8 = 1
-        _ = write(PoolEnvironment.statusFD, &byte, 1)
-        close(PoolEnvironment.statusFD)
     }
 }

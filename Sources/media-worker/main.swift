@@ -1,12 +1,15 @@
 import Dispatch
+import FastCGI
 import Foundation
 import Imaging
 import MediaApp
 import MediaInfra
 
-// media-worker: runs queued jobs (variants, crops, async uploads) on WORKER_THREADS threads.
-// Run several processes for more (systemd: media-worker@1..N). SIGTERM: no new jobs; jobs in
-// progress get WORKER_SHUTDOWN_TIMEOUT_SECONDS to finish, else another worker takes them over.
+// media-worker: runs queued jobs (variants, crops, async uploads). Started by hand or by
+// systemd it is a master that keeps WORKER_PROCESSES worker processes of this binary running
+// (restarting any that die; SIGHUP replaces them one by one). Each worker runs WORKER_THREADS
+// job threads. SIGTERM: no new jobs; jobs in progress get WORKER_SHUTDOWN_TIMEOUT_SECONDS to
+// finish, else another worker takes them over once they look idle.
 
 let config: AppConfig
 do {
@@ -14,6 +17,20 @@ do {
 } catch {
     FileHandle.standardError.write(Data("media-worker: \(error)\n".utf8))
     exit(78)
+}
+
+guard PoolEnvironment.isWorker else {
+    let pool = ProcessPool(options: PoolOptions(
+        workers: config.jobs.processes,
+        worker: WorkerOptions(threads: config.jobs.threads, maxRequests: 0,
+                              shutdownTimeoutSeconds: Double(config.jobs.shutdownTimeoutSeconds)),
+        socketPath: nil, socketMode: 0, restartBackoffMaxSeconds: Double(config.pool.restartBackoffMaxSeconds)))
+    do {
+        try pool.run()
+    } catch {
+        FileHandle.standardError.write(Data("media-worker: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 var signals = sigset_t()
@@ -40,12 +57,13 @@ for index in 0..<config.jobs.threads {
     thread.stackSize = 8 << 20
     thread.start()
 }
+PoolEnvironment.announceReady()
 RequestLog().event("media-worker started", ["threads": String(config.jobs.threads), "pid": String(getpid())])
 
 var received: Int32 = 0
 sigwait(&signals, &received)
 stopping.set()
-RequestLog().event("media-worker stopping", ["signal": String(received)])
+RequestLog().event("media-worker stopping", ["signal": String(received), "pid": String(getpid())])
 if running.wait(timeout: .now() + .seconds(config.jobs.shutdownTimeoutSeconds)) == .timedOut {
     RequestLog().event("media-worker stopped with jobs in progress; other workers will take them over")
 }

@@ -18,10 +18,10 @@ Fixtures:
 import contextlib
 import os
 import pathlib
-import subprocess
 
 import pytest
-import requests
+
+import support
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 REQUIRED = ("MEDIA_BASE_URL", "MEDIA_CA_CERT", "MEDIA_DEMO_KEY", "MEDIA_DATA_DIR", "MEDIA_BIN_DIR")
@@ -38,6 +38,11 @@ def stack_env():
             pytrace=False,
         )
     return dict(os.environ)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def require_stack(stack_env):
+    """Every HTTP test needs the live stack; without it the run fails loudly."""
 
 
 @pytest.fixture(scope="session")
@@ -65,61 +70,21 @@ def bin_dir(stack_env):
     return pathlib.Path(stack_env["MEDIA_BIN_DIR"])
 
 
-class _StackSession(requests.Session):
-    """A session that always verifies against the stack's CA. Setting session.verify is not
-    enough: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE from the environment override
-    it, and machines here set them to the system bundle."""
-
-    def __init__(self, ca_cert):
-        super().__init__()
-        self.verify = ca_cert
-
-    def request(self, method, url, **kwargs):
-        kwargs.setdefault("verify", self.verify)
-        return super().request(method, url, **kwargs)
-
-
 @pytest.fixture(scope="session")
 def http(ca_cert):
-    session = _StackSession(ca_cert)
+    session = support.StackSession(ca_cert)
     yield session
     session.close()
 
 
-_DEFAULT = object()
+@pytest.fixture(scope="session")
+def api(stack_env):
+    return support.api
 
 
 @pytest.fixture(scope="session")
-def api(http, base_url, demo_key):
-    def call(method, path, key=_DEFAULT, timeout=30, **kwargs):
-        headers = dict(kwargs.pop("headers", {}) or {})
-        if key is _DEFAULT:
-            key = demo_key
-        if key is not None:
-            headers.setdefault("Authorization", "Bearer " + key)
-        url = path if path.startswith("http") else base_url + path
-        return http.request(method, url, headers=headers, timeout=timeout, **kwargs)
-
-    return call
-
-
-@pytest.fixture(scope="session")
-def stackctl(data_dir):
-    script = REPO / "scripts" / "stackctl"
-
-    def run(action, service, check=True):
-        result = subprocess.run(
-            ["bash", str(script), str(data_dir), action, service],
-            capture_output=True, text=True, timeout=180,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                "stackctl %s %s failed (%d):\n%s%s"
-                % (action, service, result.returncode, result.stdout, result.stderr)
-            )
-        return result
-
-    return run
+def stackctl(stack_env):
+    return support.stackctl
 
 
 @pytest.fixture

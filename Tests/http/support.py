@@ -1,41 +1,59 @@
 """What every HTTP test needs: the running stack's details (from stack.env, exported by
-scripts/test) and small helpers to call the API, mediactl and scripts/stackctl."""
+scripts/test) and small helpers to call the API, mediactl and scripts/stackctl. The pytest
+fixtures in conftest.py hand out these same helpers."""
 import os
 import subprocess
 
 import requests
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BASE_URL = os.environ.get("MEDIA_BASE_URL", "")
+BASE_URL = os.environ.get("MEDIA_BASE_URL", "").rstrip("/")
 CA_CERT = os.environ.get("MEDIA_CA_CERT", "")
 DEMO_KEY = os.environ.get("MEDIA_DEMO_KEY", "")
 DATA_DIR = os.environ.get("MEDIA_DATA_DIR", "")
 BIN_DIR = os.environ.get("MEDIA_BIN_DIR", "")
 
-if not BASE_URL or not DEMO_KEY:
-    raise RuntimeError("the HTTP tests run against a live stack: use ./scripts/test")
 
-_session = requests.Session()
-_session.verify = CA_CERT
+class StackSession(requests.Session):
+    """Verifies TLS against the stack's CA on every request. Setting session.verify is not
+    enough: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE from the environment override it."""
+
+    def __init__(self, ca_cert=CA_CERT):
+        super().__init__()
+        self.verify = ca_cert or True
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("verify", self.verify)
+        return super().request(method, url, **kwargs)
 
 
-def api(method, path, key=DEMO_KEY, key_style="bearer", headers=None, **kwargs):
-    """One request through nginx; `key=None` sends no key."""
+SESSION = StackSession()
+_DEFAULT = object()
+
+
+def api(method, path, key=_DEFAULT, key_style="bearer", headers=None, **kwargs):
+    """One request through nginx; `key=None` sends no key, the default is the demo key."""
     headers = dict(headers or {})
+    if key is _DEFAULT:
+        key = DEMO_KEY
     if key is not None:
         if key_style == "bearer":
-            headers["Authorization"] = f"Bearer {key}"
+            headers.setdefault("Authorization", f"Bearer {key}")
         else:
-            headers["X-API-Key"] = key
-    kwargs.setdefault("timeout", 30)
+            headers.setdefault("X-API-Key", key)
+    kwargs.setdefault("timeout", 60)
     kwargs.setdefault("allow_redirects", False)
-    return _session.request(method, BASE_URL + path, headers=headers, **kwargs)
+    url = path if path.startswith("http") else BASE_URL + path
+    return SESSION.request(method, url, headers=headers, **kwargs)
 
 
 def mediactl(*arguments):
     return subprocess.run([os.path.join(BIN_DIR, "mediactl"), *arguments], capture_output=True, text=True, check=True)
 
 
-def stackctl(action, service):
-    return subprocess.run([os.path.join(REPO, "scripts", "stackctl"), DATA_DIR, action, service],
-                          capture_output=True, text=True, check=True, timeout=120)
+def stackctl(action, service, check=True):
+    result = subprocess.run(["bash", os.path.join(REPO, "scripts", "stackctl"), DATA_DIR, action, service],
+                            capture_output=True, text=True, timeout=180)
+    if check and result.returncode != 0:
+        raise AssertionError(f"stackctl {action} {service} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result

@@ -314,3 +314,18 @@ def test_database_down_after_the_bytes_leaves_no_object():
     assert response.status_code == 503, response.text
     assert response.json()["error"]["details"]["dependency"] == "database"
     assert set(objects_under(f"{ORG}/")) == before
+
+
+def test_public_urls_work_and_private_media_are_reachable_only_by_the_owner():
+    media = uploaded(jpeg(800, 600), generateVariants=True)
+    urls = [media["url"]] + [v["url"] for v in media["variants"]]
+    assert all(requests.get(url, timeout=30).status_code == 200 for url in urls)
+    private = api("PATCH", f"/api/v1/media/{media['id']}", json={"isPrivate": True}).json()
+    assert all(requests.get(url, timeout=30).status_code in (403, 404) for url in urls), "nothing private through the CDN"
+    download = api("GET", f"/api/v1/media/download/{private['bucket']}/{private['objectKey']}")
+    assert download.status_code == 200 and download.headers["Cache-Control"].startswith("private")
+    presigned = api("GET", "/api/v1/media/presign", params={"objectKey": private["objectKey"], "bucket": private["bucket"]})
+    assert presigned.status_code == 200 and requests.get(presigned.json()["url"], timeout=30).status_code == 200
+    assert api("GET", "/api/v1/media/presign", key=other_org()["key"], params={"objectKey": private["objectKey"]}).status_code == 404
+    api("PATCH", f"/api/v1/media/{media['id']}", json={"isPrivate": False})
+    assert all(requests.get(url, timeout=30).status_code == 200 for url in urls), "public again"

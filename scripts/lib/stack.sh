@@ -172,11 +172,12 @@ stack_settings() {
     [S3_ENDPOINT]=http://127.0.0.1:$STACK_S3_PORT
     [S3_REGION]=us-east-1
     [S3_BUCKET]=media
+    [S3_PRIVATE_BUCKET]=media-private
     [S3_ACCESS_KEY_ID]=$S3_ACCESS_KEY_ID
     [S3_SECRET_ACCESS_KEY]=$S3_SECRET_ACCESS_KEY
     [S3_FORCE_PATH_STYLE]=true
-    # The bucket is readable without a signature (see s3.json), like a bucket behind a
-    # CDN, so public URLs work in the playground.
+    # The public bucket is readable without a signature (see s3.json), like a bucket behind
+    # a CDN, so public URLs work in the playground; the private bucket is not.
     [CDN_BASE_URL]=http://127.0.0.1:$STACK_S3_PORT/media
     [API_SOCKET]=$STACK_API_SOCKET
     [API_SOCKET_MODE]=0660
@@ -185,6 +186,13 @@ stack_settings() {
     STACK_SETTINGS[API_SHUTDOWN_TIMEOUT_SECONDS]=5
     STACK_SETTINGS[API_RESTART_BACKOFF_MAX_SECONDS]=2
     STACK_SETTINGS[DB_QUERY_TIMEOUT_SECONDS]=5
+    # Two job processes (exactly-once is tested across them); a dead worker's job is taken
+    # over after 3 s and retries come quickly, so the fault tests do not wait long.
+    STACK_SETTINGS[WORKER_PROCESSES]=2
+    STACK_SETTINGS[JOB_RECLAIM_IDLE_SECONDS]=3
+    STACK_SETTINGS[JOB_RETRY_BASE_SECONDS]=1
+    STACK_SETTINGS[JOB_MAX_ATTEMPTS]=3
+    STACK_SETTINGS[WORKER_SHUTDOWN_TIMEOUT_SECONDS]=10
   fi
 }
 
@@ -373,6 +381,8 @@ stack_spawn() {
   printf '\n==== %s starting %s ====\n' "$(date -u +%FT%TZ)" "$service" >>"$log"
   setsid "$@" </dev/null >>"$log" 2>&1 &
   echo $! >"$(stack_pidfile "$service")"
+  # Not a job of this shell: no "Killed" notices when stop has to use SIGKILL.
+  disown $!
 }
 
 # stack_wait SERVICE TIMEOUT DESCRIPTION COMMAND... — polls COMMAND until it succeeds.
@@ -408,16 +418,12 @@ stack_signal_and_wait() {
   kill "-$signal" "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + timeout))
   while kill -0 "$pid" 2>/dev/null; do
-    # A child of this shell stays a zombie until reaped: reap it, or kill -0 never fails.
-    if [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]]; then
-      wait "$pid" 2>/dev/null || true
-      break
-    fi
+    # An exited child of this shell may linger as a zombie until bash reaps it.
+    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && break
     if ((SECONDS >= deadline)); then
       stack_log "$service did not stop within ${timeout}s: sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
-      wait "$pid" 2>/dev/null || true
       break
     fi
     sleep 0.1
@@ -589,6 +595,7 @@ stack_s3_roundtrip() {
 stack_s3_buckets() {
   local extra
   stack_setting S3_BUCKET
+  stack_setting S3_PRIVATE_BUCKET
   extra=$(stack_setting S3_EXTRA_BUCKETS)
   [[ -n $extra ]] && tr ',' '\n' <<<"$extra" | sed 's/^ *//; s/ *$//' | grep -v '^$'
   return 0
@@ -617,6 +624,12 @@ stack_stop_s3() {
   else
     stack_signal_and_wait s3 TERM 30
   fi
+  # SeaweedFS also listens on unix sockets named after its ports in /tmp; remove ours.
+  local port
+  for port in "$STACK_S3_PORT" "$STACK_S3_GRPC_PORT" "$STACK_WEED_MASTER_GRPC_PORT" \
+    "$STACK_WEED_VOLUME_GRPC_PORT" "$STACK_WEED_FILER_GRPC_PORT"; do
+    rm -f /tmp/seaweedfs-*-"$port".sock
+  done
 }
 
 # ---------------------------------------------------------------------------------------

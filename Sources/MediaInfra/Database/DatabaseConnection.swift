@@ -45,8 +45,20 @@ public final class DatabaseConnection: @unchecked Sendable {
         try query(sql, parameters).first
     }
 
-    /// Runs `body` in a transaction; rolls back if it throws.
+    /// Runs `body` in a transaction; rolls back if it throws. A transaction chosen as a
+    /// deadlock victim is run again (twice at most): the other one has finished by then.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try transactionOnce(body)
+            } catch let error as DatabaseError where error.isDeadlock && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func transactionOnce<T>(_ body: () throws -> T) throws -> T {
         try execute("START TRANSACTION")
         transactionDepth += 1
         do {
@@ -101,8 +113,11 @@ public final class DatabaseConnection: @unchecked Sendable {
             throw DatabaseError(code: error.code == 0 ? 2003 : error.code, message: error.message)
         }
         handle = connection
-        // Timestamps are stored and read as UTC; strict mode refuses silent truncation.
-        try executeUnprepared("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'")
+        // Timestamps are stored and read as UTC; strict mode refuses silent truncation; READ
+        // COMMITTED keeps InnoDB from taking gap locks that make unrelated writers deadlock.
+        try executeUnprepared("""
+            SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', tx_isolation = 'READ-COMMITTED'
+            """)
         return connection
     }
 

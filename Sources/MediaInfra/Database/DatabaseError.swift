@@ -15,6 +15,9 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         (2000..<3000).contains(code) || code == 1053 || code == 1927 || code == 1152 || code == 1040
     }
 
+    /// The transaction was rolled back to break a deadlock (ER_LOCK_DEADLOCK); it may be rerun.
+    public var isDeadlock: Bool { code == 1213 }
+
     /// A unique key refused the row (ER_DUP_ENTRY).
     public var isDuplicateKey: Bool { code == 1062 }
 

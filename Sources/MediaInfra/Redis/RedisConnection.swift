@@ -63,23 +63,18 @@ public final class RedisConnection: @unchecked Sendable {
         context = nil
     }
 
-    /// Sends one command (binary-safe, no varargs) and returns its reply.
+    /// Sends one command (binary-safe, no varargs) and returns its reply. A connection that
+    /// went stale (Redis restarted since it was opened) is reopened and the command sent once
+    /// more; a fresh connection that fails is a real outage.
     @discardableResult
     public func command(_ arguments: [String]) throws -> RedisReply {
-        let reused = context != nil
-        let connection = try open()
+        let wasOpen = context != nil
         do {
-            return try send(arguments, on: connection)
-        } catch RedisError.connection(_) where reused && lastFailureWasClosedConnection {
-            // A connection kept across a Redis restart is found closed on its first use: the
-            // command never reached the new server, so it goes once more on a fresh connection
-            // instead of failing one request per serving thread. Timeouts are not retried.
+            return try send(arguments, on: try open())
+        } catch RedisError.connection where wasOpen {
             return try send(arguments, on: try open())
         }
     }
-
-    /// Whether the last failed send found the connection closed by the server (EOF, reset).
-    private var lastFailureWasClosedConnection = false
 
     private func send(_ arguments: [String], on connection: UnsafeMutablePointer<redisContext>) throws -> RedisReply {
         let buffers = arguments.map { Array($0.utf8) }
@@ -96,8 +91,6 @@ public final class RedisConnection: @unchecked Sendable {
         let raw = redisCommandArgv(connection, Int32(arguments.count), &argv, &lengths)
         guard let raw else {
             let message = String(cString: withUnsafeBytes(of: connection.pointee.errstr) { $0.bindMemory(to: CChar.self).baseAddress! })
-            lastFailureWasClosedConnection = connection.pointee.err == REDIS_ERR_EOF
-                || (connection.pointee.err == REDIS_ERR_IO && (errno == ECONNRESET || errno == EPIPE))
             close()
             throw RedisError.connection(message)
         }

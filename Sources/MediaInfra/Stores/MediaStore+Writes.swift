@@ -60,14 +60,15 @@ extension MediaStore {
     }
 
     /// The media owning `objectKey` (its original or one of its variants), if it is the caller's.
+    /// Keys embed the media id, so this is a primary-key lookup plus a check of the key.
     public func find(objectKey: String, in organization: Organization, includeDeleting: Bool = false) throws -> Media? {
-        let deleting = includeDeleting ? "" : " AND m.deleting_at IS NULL"
-        guard let row = try database.queryOne("""
-            SELECT \(Self.columns("m"))
-            FROM media m WHERE m.organization_id = ?\(deleting)
-              AND (m.object_key = ? OR EXISTS (SELECT 1 FROM media_variants v WHERE v.media_id = m.id AND v.object_key = ?))
-            """, [.text(organization.id), .text(objectKey), .text(objectKey)]) else { return nil }
-        return try withVariants([Self.media(row, organization)]).first
+        guard let key = ObjectKey.parse(objectKey) else { return nil }
+        let media = includeDeleting ? try findForDeletion(id: key.mediaId, in: organization).map { try withVariants([$0])[0] }
+                                    : try find(id: key.mediaId, in: organization)
+        guard let media, media.objectKey == objectKey || media.variants.contains(where: { $0.objectKey == objectKey }) else {
+            return nil
+        }
+        return media
     }
 
     /// The caller's media among `ids`, keyed by id.
@@ -108,7 +109,8 @@ extension MediaStore {
     }
 
     /// Replaces the original's description (after a crop) and the variant rows, in one
-    /// transaction; the status becomes `status`.
+    /// transaction; the status becomes `status`. Only rows that exist are deleted: a delete
+    /// that matches nothing would lock a gap other media's inserts need.
     public func replaceOriginalAndVariants(_ media: Media, status: MediaStatus) throws {
         try database.transaction {
             try database.execute("""
@@ -118,7 +120,11 @@ extension MediaStore {
                 """, [.text(media.objectKey), .int(media.version), .text(media.mimeType), media.size.map { .int($0) } ?? .null,
                       media.width.map { .int($0) } ?? .null, media.height.map { .int($0) } ?? .null, .optional(media.checksum),
                       .text(status.rawValue), .text(media.id), .text(media.organizationId)])
-            try database.execute("DELETE FROM media_variants WHERE media_id = ?", [.text(media.id)])
+            let existing = try database.query("SELECT name FROM media_variants WHERE media_id = ?", [.text(media.id)])
+                .compactMap { $0["name"] }
+            for name in existing {
+                try database.execute("DELETE FROM media_variants WHERE media_id = ? AND name = ?", [.text(media.id), .text(name)])
+            }
             try insertVariants(media.variants, mediaId: media.id)
         }
     }
