@@ -1,56 +1,83 @@
 import Foundation
 
-/// Looks through every byte of an upload, as it streams in, for HTML and script markup.
-/// A file that sniffs as an image or a PDF but carries `<script>` or `<html>` (a JPEG with a
-/// page appended, a GIF that is also JavaScript, a PDF/HTML polyglot) is refused: such bytes
-/// are an attack on whoever later serves or sniffs them, never a photo.
-/// Matching is ASCII case-insensitive; a tag split between two chunks is still found.
+/// Looks through an upload, as it streams in, for HTML and script markup. A file that sniffs
+/// as an image or a PDF but carries `<script>` or `<html>` (a JPEG with a page appended, a PNG
+/// with a script in a text chunk, a PDF/HTML polyglot) is refused: such bytes are an attack on
+/// whoever later serves or sniffs them, never a photo.
+///
+/// Random bytes (compressed image data) must not trip it, so a tag counts only when followed by
+/// whitespace, `>` or `/`, and the short tags, which random data does contain now and then, are
+/// looked for only in the first and last `edgeBytes` — where browsers sniff and where pages get
+/// appended. The long ones are looked for everywhere. Matching is ASCII case-insensitive, and a
+/// tag split between chunks is still found.
 public struct MarkupScanner {
-    /// Tags that mark active content. `<svg` only matters for types other than SVG.
-    public static let tags = ["<script", "<html", "<!doctype html", "<iframe", "<svg", "<?php", "<body", "<object", "<embed"]
-    private static let patterns: [[UInt8]] = tags.map { Array($0.utf8) }
-    private static let longest = patterns.map(\.count).max()!
+    /// Found anywhere in the file (7+ bytes and a terminator: never by chance).
+    public static let anywhere = ["<script", "<iframe", "<!doctype html"]
+    /// Found in the first or last `edgeBytes` only.
+    public static let atEdges = ["<html", "<svg", "<body", "<?php"]
+    public static let edgeBytes = 4096
 
-    /// Tags seen so far, in the order first seen.
-    public private(set) var found: [String] = []
-    /// The last bytes of the previous chunk (fewer than the longest tag), to match across chunks.
+    private static let anywherePatterns = anywhere.map { Array($0.utf8) }
+    private static let edgePatterns = atEdges.map { Array($0.utf8) }
+    /// The longest tag plus its terminator.
+    private static let window = (anywhere + atEdges).map(\.utf8.count).max()! + 1
+
+    private var foundAnywhere: [String] = []
     private var carry: [UInt8] = []
+    private var head: [UInt8] = []
+    private var tail: [UInt8] = []
 
     public init() {}
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty, found.count < Self.tags.count else { return }
-        if carry.isEmpty {
-            scan(bytes, carried: 0)
-        } else {
+        guard !bytes.isEmpty else { return }
+        if head.count < Self.edgeBytes { head.append(contentsOf: bytes.prefix(Self.edgeBytes - head.count)) }
+        tail.append(contentsOf: bytes.suffix(Self.edgeBytes))
+        if tail.count > Self.edgeBytes { tail.removeFirst(tail.count - Self.edgeBytes) }
+        if !carry.isEmpty {
+            // Tags that start in the previous chunk's last bytes and end in this one.
             var joined = carry
-            joined.append(contentsOf: bytes.prefix(Self.longest - 1))
-            // Only matches that start inside the carry: the rest is scanned from `bytes` itself.
-            joined.withUnsafeBytes { scan($0, carried: carry.count, onlyCarry: true) }
-            scan(bytes, carried: 0)
+            joined.append(contentsOf: bytes.prefix(Self.window))
+            let starts = carry.count
+            joined.withUnsafeBytes { Self.scan($0, Self.anywherePatterns, Self.anywhere, startsBefore: starts, into: &foundAnywhere) }
         }
-        // The last bytes seen, whatever the chunk sizes (a tag may span several tiny chunks).
-        carry.append(contentsOf: bytes.suffix(Self.longest - 1))
-        if carry.count > Self.longest - 1 { carry.removeFirst(carry.count - (Self.longest - 1)) }
+        Self.scan(bytes, Self.anywherePatterns, Self.anywhere, startsBefore: bytes.count, into: &foundAnywhere)
+        carry.append(contentsOf: bytes.suffix(Self.window))
+        if carry.count > Self.window { carry.removeFirst(carry.count - Self.window) }
     }
 
     public mutating func feed(_ bytes: [UInt8]) { bytes.withUnsafeBytes { feed($0) } }
 
-    private mutating func scan(_ buffer: UnsafeRawBufferPointer, carried: Int, onlyCarry: Bool = false) {
+    /// Every tag found, in the order of `anywhere` then `atEdges`.
+    public var found: [String] {
+        var edges: [String] = []
+        for edge in [head, tail] {
+            edge.withUnsafeBytes { Self.scan($0, Self.edgePatterns, Self.atEdges, startsBefore: $0.count, into: &edges) }
+        }
+        let anywhere = Self.anywhere.filter(foundAnywhere.contains)
+        return anywhere + Self.atEdges.filter(edges.contains)
+    }
+
+    /// Adds to `found` the tags of `patterns` that start before `startsBefore` and are followed
+    /// by a terminator inside `buffer`.
+    private static func scan(_ buffer: UnsafeRawBufferPointer, _ patterns: [[UInt8]], _ names: [String], startsBefore end: Int,
+                             into found: inout [String]) {
         guard let base = buffer.baseAddress else { return }
-        let end = onlyCarry ? carried : buffer.count
         var index = 0
         while index < end {
             guard let hit = memchr(base + index, Int32(UInt8(ascii: "<")), end - index) else { return }
             let position = UnsafeRawPointer(hit) - base
-            for (tagIndex, pattern) in Self.patterns.enumerated() where position + pattern.count <= buffer.count {
+            for (tagIndex, pattern) in patterns.enumerated() where position + pattern.count < buffer.count {
                 var matches = true
                 for offset in 1..<pattern.count {
                     var byte = buffer[position + offset]
                     if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
                     if byte != pattern[offset] { matches = false; break }
                 }
-                if matches, !found.contains(Self.tags[tagIndex]) { found.append(Self.tags[tagIndex]) }
+                let next = buffer[position + pattern.count]
+                let terminated = next == 0x20 || next == 0x09 || next == 0x0a || next == 0x0c || next == 0x0d
+                    || next == UInt8(ascii: ">") || next == UInt8(ascii: "/")
+                if matches, terminated, !found.contains(names[tagIndex]) { found.append(names[tagIndex]) }
             }
             index = position + 1
         }
