@@ -22,6 +22,7 @@ public final class Application: Sendable {
 
     public func respond(to request: Request, resources: ServiceResources) -> Response {
         let started = monotonicNow()
+        Telemetry.requestStarted()
         let requestId = request.headers["x-request-id"].flatMap { RequestID.isAcceptable($0) ? $0 : nil } ?? Self.newRequestId()
         var routePattern = "-"
         var organization: Organization?
@@ -69,8 +70,10 @@ public final class Application: Sendable {
     }
 
     private func record(_ entry: LogEntry, status: Int) {
+        let seconds = monotonicNow() - entry.started
         log.record(requestId: entry.requestId, method: entry.method, route: entry.route, status: status,
-                   durationMilliseconds: (monotonicNow() - entry.started) * 1000, organization: entry.organization)
+                   durationMilliseconds: seconds * 1000, organization: entry.organization)
+        Telemetry.requestFinished(route: entry.route, method: entry.method, status: status, seconds: seconds)
     }
 
     /// Runs a deferred body under the same rules as a handler: a failure before the head becomes
