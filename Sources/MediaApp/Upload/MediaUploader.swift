@@ -34,9 +34,17 @@ struct MediaUploader {
         guard file.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }
         let type = FileType.sniff(file.prefix)
         try config.media.allowedTypes.check(type)
+        // An image, PDF or any other file that also carries HTML or script is a polyglot.
+        if let tag = file.markup.first(where: { !(type == .svg && $0 == "<svg") }) {
+            throw ServiceError(.unsupportedMediaType,
+                               "the file holds \(tag)…> markup besides its \(type.mimeType) content; files that are also HTML or script are refused",
+                               details: ["type": type.mimeType, "markup": tag])
+        }
         guard type.isImage else { return Inspection(type: type) }
         let info = try timer.measure("probe") {
-            try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+            try resources.decodes.run {
+                try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+            }
         }
         return Inspection(type: type, width: info.width, height: info.height)
     }
@@ -88,7 +96,7 @@ struct MediaUploader {
                        written: inout [String]) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try timer.measure("variants") { try generator.generate(source) }
+        let encoded = try timer.measure("variants") { try resources.decodes.run { try generator.generate(source) } }
         let storage = try resources.storage()
         var variants: [MediaVariant] = []
         for variant in encoded {
