@@ -749,6 +749,7 @@ stack_nginx_conf_for_stack() {
     "TLS_KEY=$STACK_TLS/server.key" \
     "HSTS_MAX_AGE=31536000" \
     "PUBLIC_DIR=$STACK_REPO_DIR/public" \
+    "PLAYGROUND_CONF=$STACK_REPO_DIR/nginx/playground.conf" \
     "API_SOCKET=$STACK_API_SOCKET" \
     "UPLOAD_MAX_BYTES=$upload" \
     "CLIENT_MAX_BODY_SIZE=$(stack_nginx_body_limit "$upload")" \
