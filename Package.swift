@@ -32,10 +32,12 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CVips", "MediaCore"]),
         // MariaDB and Redis adapters and the repositories built on them.
         .target(name: "MediaInfra", dependencies: ["CMariaDB", "CHiredis", "Hashing", "MediaCore"]),
+        // Counters shared by the processes of a pool (a memory region) and the Prometheus format.
+        .target(name: "Metrics"),
         // libfcgi accept loop and the process pool; knows nothing of media.
-        .target(name: "FastCGI", dependencies: ["CFastCGI", "MediaHTTP"]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "MediaHTTP", "Metrics"]),
         // The service: configuration, handlers, wiring.
-        .target(name: "MediaApp", dependencies: ["MediaCore", "MediaHTTP", "MediaInfra", "S3", "Imaging", "Hashing"]),
+        .target(name: "MediaApp", dependencies: ["MediaCore", "MediaHTTP", "MediaInfra", "S3", "Imaging", "Hashing", "Metrics"]),
 
         .executableTarget(name: "media-api", dependencies: ["MediaApp", "MediaInfra", "FastCGI", "Imaging"]),
         .executableTarget(name: "media-worker", dependencies: ["MediaApp", "MediaInfra", "Imaging", "FastCGI"]),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
         .testTarget(name: "MediaHTTPTests", dependencies: ["MediaHTTP"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Hashing"], resources: [.copy("Vectors")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MediaCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaAppTests", dependencies: ["MediaApp", "MediaHTTP", "MediaCore"]),

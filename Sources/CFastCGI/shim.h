@@ -4,6 +4,7 @@
 #include <fcgiapp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 /* libfcgi keeps pointers back into the request, so it must live at a stable heap address. */
 static inline FCGX_Request *cfcgi_request_new(int listen_fd, int flags) {
@@ -37,6 +38,12 @@ static inline int cfcgi_epoll_wait_readable(int epfd, int timeout_ms) {
     struct epoll_event event;
     int n = epoll_wait(epfd, &event, 1, timeout_ms);
     return n > 0 ? 1 : n;
+}
+
+/* memfd_create(name, MFD_CLOEXEC): glibc declares it only under _GNU_SOURCE, which Swift's
+ * Glibc module is not built with. Returns the fd or -1 (errno set). */
+static inline int cfcgi_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
 }
 
 #endif

@@ -1,4 +1,5 @@
 import CFastCGI
+import Glibc
 import MediaHTTP
 
 /// The request body as libfcgi delivers it: FCGI_STDIN records, read on demand.
@@ -15,11 +16,21 @@ final class FastCGIInput: RequestBodySource {
     }
 }
 
-/// Writes the response to FCGI_STDOUT; a failed write means the web server went away.
-final class FastCGIOutput: ResponseBodyWriter {
+/// Writes the response to FCGI_STDOUT: the CGI head (`Status:` and header lines), then the
+/// body. A failed write means the web server went away.
+final class FastCGIOutput: ResponseTransport {
     private let stream: UnsafeMutablePointer<FCGX_Stream>
+    private(set) var headWritten = false
 
     init(_ stream: UnsafeMutablePointer<FCGX_Stream>) { self.stream = stream }
+
+    func writeHead(status: Int, headers: HTTPHeaders) throws {
+        var head = "Status: \(status) \(HTTPStatus.reason(status))\r\n"
+        for field in headers { head += "\(field.name): \(field.value)\r\n" }
+        head += "\r\n"
+        headWritten = true
+        try Array(head.utf8).withUnsafeBytes { try write($0) }
+    }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
@@ -31,8 +42,6 @@ final class FastCGIOutput: ResponseBodyWriter {
             offset += chunk
         }
     }
-
-    func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 }
 
 public enum FastCGIError: Error {
@@ -70,20 +79,22 @@ enum FastCGIExchange {
                        remoteAddress: parameters["REMOTE_ADDR"])
     }
 
-    /// Sends status, headers and body. Throws when the web server is gone.
+    /// Sends status, headers and body. Throws when the web server is gone or the body's producer
+    /// failed; the connection is then aborted, so that a response cut short after its head can
+    /// never pass for a complete one (nginx closes the client's connection in turn).
     static func send(_ response: Response, to raw: UnsafeMutablePointer<FCGX_Request>) throws {
         let output = FastCGIOutput(raw.pointee.out)
-        var head = "Status: \(response.status) \(HTTPStatus.reason(response.status))\r\n"
-        for field in response.headers { head += "\(field.name): \(field.value)\r\n" }
-        if case .bytes(let bytes) = response.body, response.headers["content-length"] == nil {
-            head += "Content-Length: \(bytes.count)\r\n"
+        do {
+            try response.send(to: output)
+        } catch {
+            abortConnection(raw)
+            throw error
         }
-        head += "\r\n"
-        try output.write(Array(head.utf8))
-        switch response.body {
-        case .bytes(let bytes): try output.write(bytes)
-        case .stream(let produce): try produce(output)
-        }
+    }
+
+    /// Shuts the socket down before libfcgi's FCGI_END_REQUEST can go out.
+    private static func abortConnection(_ raw: UnsafeMutablePointer<FCGX_Request>) {
+        if raw.pointee.ipcFd >= 0 { shutdown(raw.pointee.ipcFd, Int32(SHUT_RDWR)) }
     }
 }
 

@@ -1,4 +1,6 @@
+import CFastCGI
 import Foundation
+import Metrics
 
 public struct PoolOptions: Sendable {
     public var workers: Int
@@ -8,13 +10,19 @@ public struct PoolOptions: Sendable {
     public var socketPath: String?
     public var socketMode: mode_t
     public var restartBackoffMaxSeconds: Double
+    /// Called by the master when a worker exits on its own (not drained by the master): with
+    /// true when it recycled itself, false when it died. Besides the shared metrics region,
+    /// for counters kept elsewhere. Runs on the master's loop: keep it short.
+    public var onWorkerExit: (@Sendable (_ recycled: Bool) -> Void)?
 
-    public init(workers: Int, worker: WorkerOptions, socketPath: String?, socketMode: mode_t, restartBackoffMaxSeconds: Double) {
+    public init(workers: Int, worker: WorkerOptions, socketPath: String?, socketMode: mode_t, restartBackoffMaxSeconds: Double,
+                onWorkerExit: (@Sendable (_ recycled: Bool) -> Void)? = nil) {
         self.workers = workers
         self.worker = worker
         self.socketPath = socketPath
         self.socketMode = socketMode
         self.restartBackoffMaxSeconds = restartBackoffMaxSeconds
+        self.onWorkerExit = onWorkerExit
     }
 }
 
@@ -40,6 +48,9 @@ public final class ProcessPool {
     private var terminating = false
     private var rollRequested = false
     private var ownsSocketPath = false
+    /// Counters shared with the workers (fd 5 in each), and the region cell each live worker holds.
+    private var metrics: (region: MetricsRegion, fd: Int32)?
+    private var metricsCells: [pid_t: Int] = [:]
 
     public init(options: PoolOptions) {
         self.options = options
@@ -52,6 +63,9 @@ public final class ProcessPool {
         if let socketPath = options.socketPath {
             ownsSocketPath = try ListenSocket.obtain(path: socketPath, mode: options.socketMode).ownsPath
         }
+        metrics = Self.makeMetricsRegion(cells: 2 * slots.count + 2)
+        metrics?.region.add("media_pool_worker_restarts_total", 0)
+        metrics?.region.add("media_pool_worker_recycles_total", 0)
         logLine([("level", "info"), ("event", "pool started"), ("pid", String(getpid())),
                  ("workers", String(slots.count)), ("threads", String(options.worker.threads)), ("socket", options.socketPath ?? "-")])
         while true {
@@ -89,6 +103,7 @@ public final class ProcessPool {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
+            releaseMetricsCell(of: pid)
             if retiring.removeValue(forKey: pid) != nil { continue }
             guard let index = slots.firstIndex(where: { $0.pid == pid }) else { continue }
             closeStatus(index)
@@ -98,10 +113,14 @@ public final class ProcessPool {
             let now = monotonicSeconds()
             if exitedNormally && exitCode == PoolEnvironment.recycledExitCode {
                 logLine([("level", "info"), ("event", "worker recycled"), ("pid", String(pid))])
+                metrics?.region.add("media_pool_worker_recycles_total")
+                options.onWorkerExit?(true)
                 slots[index].nextStartAt = now
                 continue
             }
             slots[index].nextStartAt = now + slots[index].backoff.delayAfterCrash(lived: now - slots[index].startedAt)
+            metrics?.region.add("media_pool_worker_restarts_total")
+            options.onWorkerExit?(false)
             let how = exitedNormally ? "exit code \(exitCode)" : "signal \(status & 0x7f)"
             logLine([("level", "error"), ("event", "worker died"), ("pid", String(pid)), ("how", how),
                      ("restartInSeconds", String(format: "%.1f", slots[index].nextStartAt - now))])
@@ -121,6 +140,10 @@ public final class ProcessPool {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, PoolEnvironment.statusFD)
+        let cell = metrics.flatMap { metrics in (0..<metrics.region.cellCount).first { !metricsCells.values.contains($0) } }
+        if let metrics {
+            posix_spawn_file_actions_adddup2(&actions, metrics.fd, PoolEnvironment.metricsFD)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         var emptyMask = sigset_t()
@@ -135,6 +158,8 @@ public final class ProcessPool {
         environment["LISTEN_PID"] = nil
         environment["LISTEN_FDNAMES"] = nil
         environment[PoolEnvironment.roleVariable] = "worker"
+        environment[MetricsRegion.fdVariable] = metrics == nil ? nil : String(PoolEnvironment.metricsFD)
+        environment[MetricsRegion.cellVariable] = cell.map(String.init)
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(CommandLine.arguments[0]), nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -153,6 +178,10 @@ public final class ProcessPool {
             return
         }
         _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
+        if let cell {
+            metrics?.region.claimCell(cell, pid: pid)
+            metricsCells[pid] = cell
+        }
         slots[index].pid = pid
         slots[index].startedAt = monotonicSeconds()
         slots[index].statusFD = readEnd
@@ -196,6 +225,36 @@ public final class ProcessPool {
         }
     }
 
+    private func releaseMetricsCell(of pid: pid_t) {
+        if let cell = metricsCells.removeValue(forKey: pid) { metrics?.region.release(cell: cell) }
+    }
+
+    /// The shared metrics region: a memfd (an unlinked file in TMPDIR where memfd_create is
+    /// unavailable) kept at fd 10 or above, close-on-exec, so that it reaches the workers only
+    /// through the dup2 onto fd 5. Without one the pool still runs, just without pool metrics.
+    private static func makeMetricsRegion(cells: Int) -> (region: MetricsRegion, fd: Int32)? {
+        var fd = cfcgi_memfd_create("media-metrics")
+        if fd < 0 {
+            var template = Array(((ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/media-metrics-XXXXXX").utf8CString)
+            fd = mkstemp(&template)
+            if fd >= 0 { unlink(template) }
+        }
+        guard fd >= 0 else {
+            logLine([("level", "warning"), ("event", "no metrics region"), ("errno", String(errno))])
+            return nil
+        }
+        let high = fcntl(fd, F_DUPFD_CLOEXEC, 10)
+        close(fd)
+        do {
+            guard high >= 0 else { throw MetricsError("cannot move the metrics fd: errno \(errno)") }
+            return (try MetricsRegion.create(fd: high, seriesCapacity: 8192, cells: cells), high)
+        } catch {
+            if high >= 0 { close(high) }
+            logLine([("level", "warning"), ("event", "no metrics region"), ("error", String(describing: error))])
+            return nil
+        }
+    }
+
     private func drainAndExit() -> Never {
         logLine([("level", "info"), ("event", "pool draining")])
         let deadline = monotonicSeconds() + options.worker.shutdownTimeoutSeconds + 2
@@ -214,6 +273,7 @@ public final class ProcessPool {
             _ = signals.wait(milliseconds: 20)
             var status: Int32 = 0
             while case let pid = waitpid(-1, &status, WNOHANG), pid > 0 {
+                releaseMetricsCell(of: pid)
                 retiring[pid] = nil
                 if let index = slots.firstIndex(where: { $0.pid == pid }) { slots[index].pid = nil }
             }

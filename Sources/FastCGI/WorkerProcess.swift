@@ -7,6 +7,8 @@ public enum PoolEnvironment {
     static let roleVariable = "MEDIA_POOL_ROLE"
     static let listenFD: Int32 = 3
     static let statusFD: Int32 = 4
+    /// The pool's metrics region (`MetricsRegion`), shared by the master and every worker.
+    static let metricsFD: Int32 = 5
     /// The worker ended because it served its request quota; the master replaces it at once.
     static let recycledExitCode: Int32 = 64
 

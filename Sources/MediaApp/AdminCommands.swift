@@ -15,6 +15,9 @@ public struct AdminCommands {
           key create --org SLUG [--name NAME]       prints the new key once, on the last line
           key list --org SLUG
           key revoke KEY_ID
+          reconcile [--org SLUG] [--fix] [--grace-minutes N] [--pending-hours N]
+                                                    compare rows and bucket objects (exit 1: problems remain)
+          routes                                    every route the service answers, METHOD PATTERN per line
         Settings come from the environment (see config.env.example).
         """
 
@@ -27,8 +30,11 @@ public struct AdminCommands {
         self.database = DatabaseConnection(settings: config.database)
     }
 
-    public func run(_ arguments: [String]) throws {
+    /// Runs one command; returns the process's exit code.
+    @discardableResult
+    public func run(_ arguments: [String]) throws -> Int32 {
         var options = CommandOptions(arguments)
+        var exitCode: Int32 = 0
         switch (options.next(), options.next()) {
         case ("migrate", nil):
             let applied = try Migrator(connection: database).migrate()
@@ -58,12 +64,40 @@ public struct AdminCommands {
                 throw UsageError(message: "no active key with id \(keyId)")
             }
             print("revoked key \(keyId)")
+        case ("reconcile", nil):
+            let grace = try options.value("--grace-minutes").map { try Self.number($0, "--grace-minutes") } ?? 60
+            let pending = try options.value("--pending-hours").map { try Self.number($0, "--pending-hours") } ?? 24
+            let reconcileOptions = Reconciler.Options(orgSlug: options.value("--org"), fix: options.flag("--fix"),
+                                                      policy: Reconciliation.Policy(graceSeconds: Double(grace) * 60,
+                                                                                    pendingSeconds: Double(pending) * 3600))
+            if let extra = options.remaining.first { throw UsageError(message: "unexpected argument: \(extra)") }
+            let resources = ServiceResources(config: config)
+            defer { resources.close() }
+            let summary = try Reconciler(resources: resources, options: reconcileOptions) { line in
+                print(line)
+                fflush(nil)
+            }.run()
+            exitCode = summary.exitCode
+        case ("routes", nil):
+            for line in Self.routeLines(config: config) { print(line) }
         case ("help", _), ("--help", _), ("-h", _):
             print(Self.usage)
         default:
             throw UsageError(message: "unknown command: \(arguments.joined(separator: " "))")
         }
         if let extra = options.remaining.first { throw UsageError(message: "unexpected argument: \(extra)") }
+        return exitCode
+    }
+
+    private static func number(_ text: String, _ option: String) throws -> Int {
+        guard let value = Int(text), value >= 0 else { throw UsageError(message: "\(option) needs a whole number, got \(text)") }
+        return value
+    }
+
+    /// `METHOD PATTERN` for every route of `Routes.make`, in registration order. The HTTP tests
+    /// compare these with `openapi.yaml`. Builds the router only: no connection is opened.
+    public static func routeLines(config: AppConfig) -> [String] {
+        Routes.make(config: config, health: HealthCheck(probes: [])).routes.map { "\($0.method) \($0.pattern)" }
     }
 
     private func createOrganization(slug: String, name: String, ifNotExists: Bool) throws {

@@ -49,6 +49,14 @@ public struct AppConfig: Sendable {
         public var restartBackoffMaxSeconds: Int
     }
 
+    /// How downloads are served (see nginx/download-accel.conf).
+    public struct Downloads: Sendable {
+        /// Answer with X-Accel-Redirect and let nginx stream from a presigned URL.
+        public var accelRedirect: Bool
+        /// The internal nginx location that proxies the presigned URL.
+        public var accelLocation: String
+    }
+
     public struct Jobs: Sendable {
         public var processes: Int
         public var threads: Int
@@ -65,6 +73,7 @@ public struct AppConfig: Sendable {
     public var media: Media
     public var pool: Pool
     public var jobs: Jobs
+    public var downloads: Downloads
     public var logLevel: String
 
     public static func load(from environment: [String: String]) throws -> AppConfig {
@@ -129,12 +138,18 @@ public struct AppConfig: Sendable {
                                maxDelaySeconds: 300),
             reclaimIdleSeconds: try env.int("JOB_RECLAIM_IDLE_SECONDS", default: 30, in: 2...3600),
             shutdownTimeoutSeconds: try env.int("WORKER_SHUTDOWN_TIMEOUT_SECONDS", default: 30, in: 1...3600))
+        let downloads = Downloads(
+            accelRedirect: try env.bool("DOWNLOAD_ACCEL_REDIRECT", default: false),
+            accelLocation: try env.string("DOWNLOAD_ACCEL_LOCATION", default: "/_media_download"))
+        guard downloads.accelLocation.hasPrefix("/"), downloads.accelLocation.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            throw ConfigError(setting: "DOWNLOAD_ACCEL_LOCATION", problem: "must be a path such as /_media_download")
+        }
         let logLevel = try env.string("LOG_LEVEL", default: "info")
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw ConfigError(setting: "LOG_LEVEL", problem: "must be debug, info, warning or error, got \"\(logLevel)\"")
         }
         return AppConfig(database: database, redis: redis, storage: storage, limits: limits, media: media, pool: pool, jobs: jobs,
-                         logLevel: logLevel)
+                         downloads: downloads, logLevel: logLevel)
     }
 
     private static func loadMedia(_ env: EnvironmentReader) throws -> Media {

@@ -22,6 +22,7 @@ public final class Application: Sendable {
 
     public func respond(to request: Request, resources: ServiceResources) -> Response {
         let started = monotonicNow()
+        Telemetry.requestStarted()
         let requestId = request.headers["x-request-id"].flatMap { RequestID.isAcceptable($0) ? $0 : nil } ?? Self.newRequestId()
         var routePattern = "-"
         var organization: Organization?
@@ -48,10 +49,64 @@ public final class Application: Sendable {
             response = errorResponse(error, requestId: requestId, route: routePattern)
         }
         response.headers.set("X-Request-Id", requestId)
+        let entry = LogEntry(requestId: requestId, method: request.method, route: routePattern,
+                             organization: organization?.slug, started: started)
+        if case .deferred(let produce) = response.body {
+            // Status and failures are known only while the body is sent: log then.
+            response.body = .deferred(guarded(produce, entry: entry, headOnly: request.method == "HEAD"))
+            return response
+        }
         if request.method == "HEAD" { response.body = .bytes([]) }
-        log.record(requestId: requestId, method: request.method, route: routePattern, status: response.status,
-                   durationMilliseconds: (monotonicNow() - started) * 1000, organization: organization?.slug)
+        record(entry, status: response.status)
         return response
+    }
+
+    struct LogEntry {
+        let requestId: String
+        let method: String
+        let route: String
+        let organization: String?
+        let started: Double
+    }
+
+    private func record(_ entry: LogEntry, status: Int) {
+        let seconds = monotonicNow() - entry.started
+        log.record(requestId: entry.requestId, method: entry.method, route: entry.route, status: status,
+                   durationMilliseconds: seconds * 1000, organization: entry.organization)
+        Telemetry.requestFinished(route: entry.route, method: entry.method, status: status, seconds: seconds)
+    }
+
+    /// Runs a deferred body under the same rules as a handler: a failure before the head becomes
+    /// the contract's error response; one after it (S3 broke off mid-object) can only cut the
+    /// response short, so it is logged and rethrown for the transport to abort the connection.
+    private func guarded(_ produce: @escaping (ResponseHeadWriter) throws -> Void, entry: LogEntry,
+                         headOnly: Bool) -> (ResponseHeadWriter) throws -> Void {
+        { writer in
+            let watched = WatchedHeadWriter(writer, headOnly: headOnly)
+            do {
+                try produce(watched)
+                if !watched.headSent {
+                    try watched.sendHead(status: 500, headers: HTTPHeaders())
+                }
+            } catch is WatchedHeadWriter.HeadOnly {
+                // HEAD: the head is out, the body is not wanted.
+            } catch where !watched.headSent {
+                let failure = self.errorResponse(error, requestId: entry.requestId, route: entry.route)
+                var headers = failure.headers
+                let body = failure.bodyBytes ?? []
+                headers.set("Content-Length", String(body.count))
+                try watched.sendHead(status: failure.status, headers: headers)
+                if !headOnly { try body.withUnsafeBytes { try watched.write($0) } }
+            } catch {
+                if !watched.clientGone {
+                    self.log.failure(requestId: entry.requestId, route: entry.route,
+                                     error: "response cut short after \(watched.bytesSent) body bytes: \(error)")
+                }
+                self.record(entry, status: watched.status ?? 0)
+                throw error
+            }
+            self.record(entry, status: watched.status ?? 0)
+        }
     }
 
     private func errorResponse(_ error: Error, requestId: String, route: String) -> Response {

@@ -13,12 +13,14 @@ public final class ServiceResources {
         self.config = config
         self.database = DatabaseConnection(settings: config.database)
         self.redis = RedisConnection(settings: config.redis)
+        database.observer = { operation, seconds, error in Telemetry.databaseStatement(operation, seconds: seconds, error: error) }
     }
 
     /// This thread's S3 client (connections are reused between requests).
     public func storage() throws -> S3Client {
         if let storageClient { return storageClient }
         let client = try S3Client(configuration: config.storage.s3Configuration())
+        client.observer = Telemetry.s3Call
         storageClient = client
         return client
     }

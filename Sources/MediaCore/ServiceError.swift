@@ -11,6 +11,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case invalidImage = "invalid_image"
     case invalidCrop = "invalid_crop"
     case rateLimited = "rate_limited"
+    /// A `Range` outside the object (downloads); the size is in `details.size`.
+    case rangeNotSatisfiable = "range_not_satisfiable"
     case internalError = "internal_error"
     case storageError = "storage_error"
     case unavailable
@@ -27,6 +29,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .unsupportedMediaType: 415
         case .invalidImage, .invalidCrop: 422
         case .rateLimited: 429
+        case .rangeNotSatisfiable: 416
         case .internalError: 500
         case .storageError: 502
         case .unavailable: 503
@@ -52,6 +55,11 @@ public struct ServiceError: Error, Sendable, Equatable {
 
     public static func notFound(_ message: String = "not found") -> ServiceError {
         ServiceError(.notFound, message)
+    }
+
+    /// No byte of the object (`size` bytes) lies in the requested range.
+    public static func rangeNotSatisfiable(size: Int64) -> ServiceError {
+        ServiceError(.rangeNotSatisfiable, "the requested range lies outside the object (\(size) bytes)", details: ["size": String(size)])
     }
 
     /// A dependency cannot be reached: `database`, `redis` or `storage`.

@@ -14,6 +14,7 @@ extension ServiceError {
         var response = Response.json(envelope(requestId: requestId), status: code.status)
         if code == .methodNotAllowed, let allow = details["allow"] { response.headers.set("Allow", allow) }
         if code == .rateLimited, let retry = details["retryAfter"] { response.headers.set("Retry-After", retry) }
+        if code == .rangeNotSatisfiable, let size = details["size"] { response.headers.set("Content-Range", "bytes */\(size)") }
         return response
     }
 }

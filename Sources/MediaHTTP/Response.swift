@@ -3,10 +3,23 @@ public protocol ResponseBodyWriter: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
+/// Lets a body producer choose the status and headers itself, then write the body.
+public protocol ResponseHeadWriter: ResponseBodyWriter {
+    /// Sends the status and `headers` (after the `Response`'s own headers). Once, before any `write`.
+    func sendHead(status: Int, headers: HTTPHeaders) throws
+    /// Whether the head went out: after that, a failure can only cut the response short.
+    var headSent: Bool { get }
+}
+
 public enum ResponseBody {
     case bytes([UInt8])
     /// Produced while the response is being sent, so large bodies never sit in memory.
     case stream((ResponseBodyWriter) throws -> Void)
+    /// The producer sends the head itself, then the body: for bytes relayed from an upstream
+    /// answer (an S3 GET) whose length, ETag or range are known only once that answer starts,
+    /// so one upstream request serves both. The `Response`'s headers go out with that head;
+    /// if the producer returns without sending one, its status and headers go out with no body.
+    case deferred((ResponseHeadWriter) throws -> Void)
 }
 
 public struct Response {

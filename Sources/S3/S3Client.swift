@@ -25,6 +25,8 @@ public final class S3Client: @unchecked Sendable {
     var now: @Sendable () -> Date = { Date() }
     /// Connections opened so far; stays at 1 while the handle keeps reusing its connection.
     public private(set) var connectionsOpened = 0
+    /// Told about every call once it ended (retries included): for latency and error metrics.
+    public var observer: ((S3CallRecord) -> Void)?
 
     public init(configuration: S3Configuration) throws {
         self.configuration = configuration
@@ -36,9 +38,10 @@ public final class S3Client: @unchecked Sendable {
 
     /// See `S3Presigner.presignedURL`.
     public func presignedURL(method: S3PresignMethod, bucket: String, key: String, expires: Int,
-                             contentType: String? = nil, now: Date = Date()) throws -> String {
+                             contentType: String? = nil, responseOverrides: [(name: String, value: String)] = [],
+                             now: Date = Date()) throws -> String {
         try presigner.presignedURL(method: method, bucket: bucket, key: key, expires: expires,
-                                   contentType: contentType, now: now)
+                                   contentType: contentType, responseOverrides: responseOverrides, now: now)
     }
 
     // MARK: Requests
@@ -65,6 +68,20 @@ public final class S3Client: @unchecked Sendable {
     /// Sends `request`, retrying transport failures and 5xx answers with jittered exponential
     /// backoff, unless `stream` already got bytes. Returns only answers with an accepted status.
     func send(_ request: Request, stream: S3ResponseStream? = nil) throws -> Response {
+        guard let observer else { return try sendWithRetries(request, stream: stream) }
+        let started = DispatchTime.now().uptimeNanoseconds
+        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+        do {
+            let response = try sendWithRetries(request, stream: stream)
+            observer(S3CallRecord(operation: request.operationName, seconds: seconds(), error: nil))
+            return response
+        } catch {
+            observer(S3CallRecord(operation: request.operationName, seconds: seconds(), error: error))
+            throw error
+        }
+    }
+
+    private func sendWithRetries(_ request: Request, stream: S3ResponseStream?) throws -> Response {
         guard S3Endpoint.isValidBucketName(request.bucket) else { throw S3ClientError.invalidBucketName(request.bucket) }
         if let key = request.key, key.isEmpty { throw S3ClientError.emptyKey }
         // A CR or LF in a value (a filename in metadata, say) would inject headers of its own.

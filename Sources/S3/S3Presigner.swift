@@ -23,17 +23,20 @@ public struct S3Presigner: Sendable {
     /// exactly that value or S3 refuses the request (403).
     /// - Parameters:
     ///   - expires: lifetime in seconds, 1 ... 604800 (7 days).
+    ///   - responseOverrides: signed query parameters such as `response-content-disposition`
+    ///     or `response-content-type`: S3 then answers the GET with those header values.
     ///   - now: the signing time (inject a fixed one in tests).
     /// - Throws: `S3ClientError` for an expiry out of range, an empty key or a bad bucket name.
     public func presignedURL(method: S3PresignMethod, bucket: String, key: String, expires: Int,
-                             contentType: String? = nil, now: Date = Date()) throws -> String {
+                             contentType: String? = nil, responseOverrides: [(name: String, value: String)] = [],
+                             now: Date = Date()) throws -> String {
         guard !key.isEmpty else { throw S3ClientError.emptyKey }
         guard S3Endpoint.isValidBucketName(bucket) else { throw S3ClientError.invalidBucketName(bucket) }
         let target = endpoint.target(bucket: bucket, key: key)
         var signed: [(name: String, value: String)] = []
         if method == .put, let contentType { signed.append(("content-type", contentType)) }
         let query = try signer.presignedQuery(method: method.rawValue, host: target.host, path: target.path,
-                                              signedHeaders: signed, expires: expires, date: now)
+                                              query: responseOverrides, signedHeaders: signed, expires: expires, date: now)
         return target.url(query: query)
     }
 }

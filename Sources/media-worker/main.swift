@@ -19,12 +19,25 @@ do {
     exit(78)
 }
 
+/// A job process that died is counted in Redis, where the API's /metrics reads the job
+/// metrics (media_job_worker_restarts_total). Best effort, with a short timeout, since the
+/// master's loop waits for it.
+let countRestartInRedis: @Sendable (Bool) -> Void = { [redis = config.redis] recycled in
+    guard !recycled else { return }
+    var settings = redis
+    settings.timeoutSeconds = 0.5
+    let connection = RedisConnection(settings: settings)
+    _ = try? JobQueue(redis: connection).addMetrics([("media_job_worker_restarts_total", 1)])
+    connection.close()
+}
+
 guard PoolEnvironment.isWorker else {
     let pool = ProcessPool(options: PoolOptions(
         workers: config.jobs.processes,
         worker: WorkerOptions(threads: config.jobs.threads, maxRequests: 0,
                               shutdownTimeoutSeconds: Double(config.jobs.shutdownTimeoutSeconds)),
-        socketPath: nil, socketMode: 0, restartBackoffMaxSeconds: Double(config.pool.restartBackoffMaxSeconds)))
+        socketPath: nil, socketMode: 0, restartBackoffMaxSeconds: Double(config.pool.restartBackoffMaxSeconds),
+        onWorkerExit: countRestartInRedis))
     do {
         try pool.run()
     } catch {

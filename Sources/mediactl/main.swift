@@ -6,7 +6,7 @@ import MediaApp
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     let config = try AppConfig.load(from: ProcessInfo.processInfo.environment)
-    try AdminCommands(config: config).run(arguments)
+    exit(try AdminCommands(config: config).run(arguments))
 } catch let error as AdminCommands.UsageError {
     FileHandle.standardError.write(Data("mediactl: \(error.message)\n\n\(AdminCommands.usage)\n".utf8))
     exit(64)

@@ -72,4 +72,15 @@ final class ApplicationTests: XCTestCase {
         XCTAssertEqual(response.status, 401)
         XCTAssertEqual(try body(response)["error"]?["code"], "unauthorized")
     }
+
+    func testRouteLinesListEveryRouteAsMethodAndPattern() throws {
+        let (_, resources) = try makeApplication()
+        let lines = AdminCommands.routeLines(config: resources.config)
+        XCTAssertTrue(lines.contains("GET /healthz"))
+        XCTAssertTrue(lines.contains("POST /api/v1/media/upload"))
+        XCTAssertEqual(Set(lines).count, lines.count, "no route is registered twice")
+        for line in lines {
+            XCTAssertEqual(line.split(separator: " ").count, 2, line)
+        }
+    }
 }

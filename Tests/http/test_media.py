@@ -243,6 +243,12 @@ def test_presigned_upload_then_complete():
     assert ticket["method"] == "PUT" and ticket["headers"] == {"Content-Type": "image/jpeg"}
     assert ticket["objectKey"] == f"{ORG}/{ticket['mediaId']}/original.jpg" and ticket["expiresAt"].endswith("Z")
     assert api("GET", f"/api/v1/media/{ticket['mediaId']}").json()["status"] == "pending"
+    # No object yet: privacy moves, variants and crops wait for the upload (were a 502
+    # NoSuchKey, and a failed job that left the media "ready" without bytes).
+    assert api("PATCH", f"/api/v1/media/{ticket['mediaId']}", json={"isPrivate": True}).status_code == 409
+    assert api("POST", "/api/v1/media/variants", json={"objectKey": ticket["objectKey"]}).status_code == 409
+    crop = {"objectKey": ticket["objectKey"], "width": 1, "height": 1}
+    assert api("POST", "/api/v1/media/crop", json=crop).status_code == 409
     early = api("POST", f"/api/v1/media/{ticket['mediaId']}/complete", json={})
     assert early.status_code == 409, early.text
     wrong_type = requests.put(ticket["uploadUrl"], data=data, headers={"Content-Type": "image/png"}, timeout=30)
@@ -308,3 +314,18 @@ def test_database_down_after_the_bytes_leaves_no_object():
     assert response.status_code == 503, response.text
     assert response.json()["error"]["details"]["dependency"] == "database"
     assert set(objects_under(f"{ORG}/")) == before
+
+
+def test_public_urls_work_and_private_media_are_reachable_only_by_the_owner():
+    media = uploaded(jpeg(800, 600), generateVariants=True)
+    urls = [media["url"]] + [v["url"] for v in media["variants"]]
+    assert all(requests.get(url, timeout=30).status_code == 200 for url in urls)
+    private = api("PATCH", f"/api/v1/media/{media['id']}", json={"isPrivate": True}).json()
+    assert all(requests.get(url, timeout=30).status_code in (403, 404) for url in urls), "nothing private through the CDN"
+    download = api("GET", f"/api/v1/media/download/{private['bucket']}/{private['objectKey']}")
+    assert download.status_code == 200 and download.headers["Cache-Control"].startswith("private")
+    presigned = api("GET", "/api/v1/media/presign", params={"objectKey": private["objectKey"], "bucket": private["bucket"]})
+    assert presigned.status_code == 200 and requests.get(presigned.json()["url"], timeout=30).status_code == 200
+    assert api("GET", "/api/v1/media/presign", key=other_org()["key"], params={"objectKey": private["objectKey"]}).status_code == 404
+    api("PATCH", f"/api/v1/media/{media['id']}", json={"isPrivate": False})
+    assert all(requests.get(url, timeout=30).status_code == 200 for url in urls), "public again"

@@ -57,20 +57,29 @@ public final class JobWorker {
             }
             try queue.complete(delivery, result: result.serializedString, at: Timestamp.rfc3339(Date()))
             try queue.unlock(mediaId: job.mediaId, owner: job.id)
+            recordMetrics(job, outcome: "completed", since: started, queue: queue)
             log.event("job completed", ["job": job.id, "type": job.type.rawValue, "attempt": String(attempt),
                                         "seconds": String(format: "%.2f", monotonicNow() - started)])
         } catch {
             let reason = Self.reason(error)
             if !JobHandlers.isPermanent(error), let delay = config.retry.delay(afterFailedAttempt: attempt) {
                 try queue.retryLater(delivery, reason: reason, delaySeconds: delay)
+                recordMetrics(job, outcome: "retried", since: started, queue: queue)
                 log.event("job will be retried", ["job": job.id, "attempt": String(attempt), "error": reason])
             } else {
                 JobHandlers(resources: resources).markGivenUp(job)
                 try queue.fail(delivery, reason: reason, at: Timestamp.rfc3339(Date()))
                 try queue.unlock(mediaId: job.mediaId, owner: job.id)
+                recordMetrics(job, outcome: "failed", since: started, queue: queue)
                 log.event("job failed", ["job": job.id, "attempt": String(attempt), "error": reason])
             }
         }
+    }
+
+    /// Job metrics live in Redis, where any API worker's `/metrics` reads them; losing one
+    /// increment to a Redis hiccup is better than failing the job over it.
+    private func recordMetrics(_ job: Job, outcome: String, since started: Double, queue: JobQueue) {
+        _ = try? queue.addMetrics(Telemetry.jobIncrements(type: job.type, outcome: outcome, seconds: monotonicNow() - started))
     }
 
     /// A reason a person can read, without internals.

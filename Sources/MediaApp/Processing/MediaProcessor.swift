@@ -17,6 +17,7 @@ struct MediaProcessor {
     func rebuildVariants(_ media: Media) throws -> Media {
         let original = try stageOriginal(of: media)
         progress(20)
+        Telemetry.decoding(width: media.width, height: media.height, operation: "variants")
         var updated = media
         updated.variants = try makeVariants(from: .file(path: original.path), for: media, version: media.version)
         progress(90)
@@ -30,6 +31,7 @@ struct MediaProcessor {
         guard media.version < targetVersion else { return media }   // a re-run of a crop already applied
         let original = try stageOriginal(of: media)
         progress(20)
+        Telemetry.decoding(width: media.width, height: media.height, operation: "crop")
         let cropper = ImageCropper(encoding: config.media.encoding, maxPixels: config.limits.imageMaxPixels)
         let encoded = try cropper.crop(.file(path: original.path), x: request.x, y: request.y, width: request.width,
                                        height: request.height, rotate: CropRotation(rawValue: request.rotate) ?? .none,

@@ -12,6 +12,7 @@ enum ProcessingRoutes {
             let request = try CropFields.request(from: body)
             let media = try ObjectReference.media(objectKey: try body.string("objectKey"), bucket: try body.string("bucketName"),
                                                   bucketField: "bucketName", context: context)
+            try requireUploaded(media)
             try requireImage(media)
             guard let width = media.width, let height = media.height,
                   request.x + request.width <= width, request.y + request.height <= height else {
@@ -35,6 +36,7 @@ enum ProcessingRoutes {
                                                  allowed: ["objectKey", "bucketName"])
             let media = try ObjectReference.media(objectKey: try body.string("objectKey"), bucket: try body.string("bucketName"),
                                                   bucketField: "bucketName", context: context)
+            try requireUploaded(media)
             try requireImage(media)
             let job = try JobScheduler(resources: context.resources).enqueue(.variants, media: media)
             return .json(["jobId": .string(job.id), "mediaId": .string(media.id)], status: 202)
@@ -82,6 +84,14 @@ enum ProcessingRoutes {
             }
             return .json(jobJSON(job))
         })
+    }
+
+    /// A pending media (presigned upload not completed) has no bytes to process: a job on it
+    /// would fail and leave the row `ready` without an object.
+    static func requireUploaded(_ media: Media) throws {
+        guard media.status != .pending else {
+            throw ServiceError(.conflict, "media \(media.id) is pending: complete its upload first", details: ["status": media.status.rawValue])
+        }
     }
 
     static func requireImage(_ media: Media) throws {

@@ -51,6 +51,12 @@ enum QueryRoutes {
             let isPrivate = try body.bool("isPrivate")
             if body.has("isPrivate") && isPrivate == nil { throw ServiceError.validation("isPrivate must be true or false", field: "isPrivate") }
             let media = try findMedia(context.parameter("id"), context)
+            if let isPrivate, isPrivate != media.isPrivate, media.status == .pending || media.status == .processing {
+                // A pending media has no object to move yet (its presigned PUT targets the
+                // current bucket), and a job may be writing a processing one's variants.
+                throw ServiceError(.conflict, "media \(media.id) is \(media.status.rawValue); its privacy can change once it is ready",
+                                   details: ["status": media.status.rawValue])
+            }
             let updated = try MediaPrivacy(resources: context.resources).move(media, toPrivate: isPrivate ?? media.isPrivate) { media in
                 apply(alt, to: &media.alt)
                 apply(caption, to: &media.caption)

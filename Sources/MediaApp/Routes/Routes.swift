@@ -9,6 +9,7 @@ public enum Routes {
         UploadRoutes.register(in: &router, json: json)
         QueryRoutes.register(in: &router, json: json)
         DeleteRoutes.register(in: &router)
+        DownloadRoutes.register(in: &router)
         ProcessingRoutes.register(in: &router, json: json)
         return router
     }

@@ -1,4 +1,5 @@
 import MediaHTTP
+import Metrics
 
 enum SystemRoutes {
     static func register(in router: inout Router<Endpoint>, health: HealthCheck) {
@@ -9,6 +10,14 @@ enum SystemRoutes {
                 "status": .string(healthy ? "ok" : "degraded"),
                 "checks": .object(checks.map { ($0.name, .string($0.ok ? "ok" : "error")) }),
             ], status: healthy ? 200 : 503)
+        })
+
+        // No API key: nginx serves it to loopback and private addresses only (nginx/media.conf.template).
+        router.add("GET", "/metrics", .open { context in
+            var headers = HTTPHeaders()
+            headers.set("Content-Type", PrometheusText.contentType)
+            headers.set("Cache-Control", "no-store")
+            return Response(status: 200, headers: headers, body: .bytes(Array(Telemetry.exposition(resources: context.resources).utf8)))
         })
     }
 }

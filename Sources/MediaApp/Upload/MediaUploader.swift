@@ -57,6 +57,7 @@ struct MediaUploader {
             written.append(key.text)
             var variants: [MediaVariant] = []
             if options.generateVariants && type.isImage {
+                Telemetry.decoding(width: width, height: height, operation: "variants")
                 variants = try storeVariants(of: .file(path: upload.path), folder: key.folder, bucket: bucket,
                                              isPrivate: options.isPrivate, written: &written)
             }

@@ -105,6 +105,7 @@ struct PresignedUpload {
                 completed.objectKey = key.text
             }
             if generateVariants && inspection.type.isImage {
+                Telemetry.decoding(width: inspection.width, height: inspection.height, operation: "variants")
                 completed.variants = try uploader.storeVariants(of: .file(path: staged.path), folder: key.folder, bucket: media.bucket,
                                                                 isPrivate: media.isPrivate, written: &written)
             }

@@ -11,6 +11,9 @@ public final class DatabaseConnection: @unchecked Sendable {
     private var handle: UnsafeMutablePointer<MYSQL>?
     private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
     private var transactionDepth = 0
+    /// Told about every statement once it ended ("execute" or "query", seconds, the error if
+    /// it failed): for latency and error metrics.
+    public var observer: ((_ operation: String, _ seconds: Double, _ error: Error?) -> Void)?
 
     /// Call once per process before any thread opens a connection.
     public static func initializeLibrary() {
@@ -34,11 +37,30 @@ public final class DatabaseConnection: @unchecked Sendable {
     /// Runs a statement that returns no rows; answers the affected row count.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [DatabaseValue] = []) throws -> Int {
-        try withRetry { try run(sql, parameters, collectRows: false).affected }
+        try observed("execute") { try withRetry { try run(sql, parameters, collectRows: false).affected } }
     }
 
     public func query(_ sql: String, _ parameters: [DatabaseValue] = []) throws -> [DatabaseRow] {
-        try withRetry { try run(sql, parameters, collectRows: true).rows }
+        try observed("query") { try withRetry { try run(sql, parameters, collectRows: true).rows } }
+    }
+
+    private func observed<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+        guard let observer else { return try body() }
+        var started = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &started)
+        func seconds() -> Double {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return Double(now.tv_sec - started.tv_sec) + Double(now.tv_nsec - started.tv_nsec) / 1e9
+        }
+        do {
+            let result = try body()
+            observer(operation, seconds(), nil)
+            return result
+        } catch {
+            observer(operation, seconds(), error)
+            throw error
+        }
     }
 
     public func queryOne(_ sql: String, _ parameters: [DatabaseValue] = []) throws -> DatabaseRow? {

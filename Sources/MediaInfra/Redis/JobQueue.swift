@@ -8,6 +8,8 @@ public struct JobQueue {
     public static let stream = "media:jobs"
     public static let group = "workers"
     static let delayed = "media:jobs:delayed"
+    /// Counters the job workers add to when an attempt ends (Prometheus series → integer).
+    static let metricsKey = "media:metrics:jobs"
     /// Finished jobs are kept this long (the contract promises at least 24 h).
     public static let retentionSeconds = 48 * 3600
 
@@ -165,6 +167,33 @@ public struct JobQueue {
         let length = try redis.command(["XLEN", Self.stream]).integer ?? 0
         let delayed = try redis.command(["ZCARD", Self.delayed]).integer ?? 0
         return length + delayed
+    }
+
+    /// Seconds since the oldest entry still in the stream (queued or running) was added; 0
+    /// when the stream is empty. Entry ids start with their creation time in milliseconds.
+    public func oldestEntryAgeSeconds(now: Date) throws -> Int {
+        guard let entry = try redis.command(["XRANGE", Self.stream, "-", "+", "COUNT", "1"]).array?.first?.array,
+              let id = entry.first?.string, let milliseconds = Int64(id.split(separator: "-")[0]) else { return 0 }
+        return max(0, Int(now.timeIntervalSince1970 - Double(milliseconds) / 1000))
+    }
+
+    /// Adds to the job counters in one round trip.
+    public func addMetrics(_ increments: [(String, Int)]) throws {
+        guard !increments.isEmpty else { return }
+        try redis.command(["EVAL", "for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end return 0",
+                           "1", Self.metricsKey] + increments.flatMap { [$0.0, String($0.1)] })
+    }
+
+    /// The job counters, series text → value.
+    public func metrics() throws -> [(String, Int)] {
+        let fields = try redis.command(["HGETALL", Self.metricsKey]).array ?? []
+        var result: [(String, Int)] = []
+        var index = 0
+        while index + 1 < fields.count {
+            if let name = fields[index].string, let value = fields[index + 1].string.flatMap(Int.init) { result.append((name, value)) }
+            index += 2
+        }
+        return result
     }
 
     /// Drops a delivery whose job needs no work (finished already, or expired).

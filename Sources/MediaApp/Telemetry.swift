@@ -1,0 +1,76 @@
+import Foundation
+import MediaCore
+import MediaHTTP
+import MediaInfra
+import Metrics
+import S3
+
+/// Where the service records its metrics (see `ServiceMetrics` for what each family means).
+/// In an API worker the region is the pool's shared one, so every process adds to the same
+/// counters; elsewhere (job workers, mediactl, tests) it is the process's own.
+enum Telemetry {
+    static var region: MetricsRegion { MetricsRegion.shared }
+
+    static func requestStarted() { region.addInFlight(1) }
+
+    static func requestFinished(route: String, method: String, status: Int, seconds: Double) {
+        region.addInFlight(-1)
+        let labels = PrometheusText.labels([("route", route), ("method", method)])
+        region.add("media_http_requests_total{\(labels),status=\"\(status)\"}")
+        region.observe(ServiceMetrics.requestDuration, labels: labels, seconds)
+    }
+
+    static func s3Call(_ record: S3CallRecord) {
+        let labels = PrometheusText.labels([("operation", record.operation)])
+        region.observe(ServiceMetrics.s3Duration, labels: labels, record.seconds)
+        if let kind = record.errorKind {
+            region.add("media_s3_errors_total{\(labels),kind=\"\(kind)\"}")
+        }
+    }
+
+    static func databaseStatement(_ operation: String, seconds: Double, error: Error?) {
+        region.observe(ServiceMetrics.databaseDuration, labels: PrometheusText.labels([("operation", operation)]), seconds)
+        if let error {
+            let kind = (error as? DatabaseError)?.isConnectionFailure == true ? "connection" : "statement"
+            region.add("media_db_errors_total{kind=\"\(kind)\"}")
+        }
+    }
+
+    /// An image about to be decoded in full (variants, crop): its displayed size.
+    static func decoding(width: Int?, height: Int?, operation: String) {
+        guard let width, let height else { return }
+        region.observe(ServiceMetrics.decodePixels, labels: PrometheusText.labels([("operation", operation)]),
+                       Double(width) * Double(height))
+    }
+
+    /// The `/metrics` text: the region's series and cells, and the job metrics from Redis.
+    static func exposition(resources: ServiceResources) -> String {
+        var series = region.snapshot()
+        let cells = region.cells()
+        series.append(("media_pool_workers", cells.processes))
+        series.append(("media_http_requests_in_flight", cells.inFlight))
+        do {
+            let queue = JobQueue(redis: resources.redis)
+            series.append(("media_jobs_queue_depth", try queue.depth()))
+            series.append(("media_jobs_oldest_age_seconds", try queue.oldestEntryAgeSeconds(now: Date())))
+            series += try queue.metrics()
+            series.append(("media_metrics_redis_up", 1))
+        } catch {
+            series.append(("media_metrics_redis_up", 0))
+        }
+        return PrometheusText.render(ServiceMetrics.families, series: series)
+    }
+
+    /// What a job worker adds to the job counters in Redis when an attempt ends.
+    static func jobIncrements(type: JobType, outcome: String, seconds: Double) -> [(String, Int)] {
+        let typeLabel = PrometheusText.labels([("type", type.rawValue)])
+        var increments = ServiceMetrics.jobDuration.increments(labels: typeLabel + ",outcome=\"\(outcome)\"", value: seconds)
+            .map { ($0.series, $0.delta) }
+        switch outcome {
+        case "completed": increments.append(("media_jobs_completed_total{\(typeLabel)}", 1))
+        case "failed": increments.append(("media_jobs_failed_total{\(typeLabel)}", 1))
+        default: increments.append(("media_jobs_retried_total{\(typeLabel)}", 1))
+        }
+        return increments
+    }
+}
