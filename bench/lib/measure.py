@@ -577,7 +577,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--settle", type=int, default=10)
-    parser.add_argument("--count", type=int, default=12)
+    parser.add_argument("--count", type=int, default=8)
     args = parser.parse_args()
     os.makedirs(args.results, exist_ok=True)
     {"uploads": section_uploads, "readpath": section_readpath, "memory": section_memory, "jobs": section_jobs,
