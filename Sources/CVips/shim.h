@@ -171,6 +171,16 @@ static inline int cvips_gifsave_buffer(VipsImage *in, void **buf, size_t *len) {
     return vips_gifsave_buffer(in, buf, len, "strip", TRUE, NULL);
 }
 
+/* ---- Memory ---- */
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+/* Hands free heap pages back to the kernel (glibc keeps them after a burst otherwise). */
+static inline int cvips_malloc_trim(void) { return malloc_trim(0); }
+#else
+static inline int cvips_malloc_trim(void) { return 0; }
+#endif
+
 /* ---- Inspection (tests and diagnostics) ---- */
 
 /* One pixel's band values; used by tests to check colours and alpha of the output. */

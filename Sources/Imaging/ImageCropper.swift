@@ -32,6 +32,14 @@ public struct ImageCropper: Sendable {
         guard scale > 0, scale <= 1, scale.isFinite else { throw .invalidCrop(reason: "scale must be in (0, 1]") }
         if let quality, !(1...100).contains(quality) { throw .invalidCrop(reason: "quality must be 1–100") }
         Vips.ensureStarted()
+        return try ImagingGate.run { () throws(ImagingError) in
+            try cropNow(source, x: x, y: y, width: width, height: height, rotate: rotate, scale: scale,
+                        quality: quality, format: format)
+        }
+    }
+
+    private func cropNow(_ source: ImageSource, x: Int, y: Int, width: Int, height: Int, rotate: CropRotation,
+                         scale: Double, quality: Int?, format: OutputFormat?) throws(ImagingError) -> EncodedImage {
         let opened = try OpenedSource(source)
         let info = try ImageProbe.probe(opened, maxPixels: maxPixels, maxFrames: 1)
         guard width > 0, height > 0, x >= 0, y >= 0, x <= info.width - width, y <= info.height - height else {

@@ -29,6 +29,10 @@ public struct VariantGenerator: Sendable {
     /// header, before decoding) or `.invalidImage` (corrupt or truncated data).
     public func generate(_ source: ImageSource) throws(ImagingError) -> [EncodedVariant] {
         Vips.ensureStarted()
+        return try ImagingGate.run { () throws(ImagingError) in try generateNow(source) }
+    }
+
+    private func generateNow(_ source: ImageSource) throws(ImagingError) -> [EncodedVariant] {
         let opened = try OpenedSource(source)
         let info = try ImageProbe.probe(opened, maxPixels: maxPixels, maxFrames: maxFrames)
         let plan = VariantPlan(specs: specs, info: info, maxFrames: maxFrames)

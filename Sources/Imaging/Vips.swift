@@ -15,9 +15,12 @@ public enum Vips {
     ///     outside `supportedTypes` (SVG, PDF, ImageMagick, …), are blocked inside libvips.
     ///   - concurrency: libvips worker threads per pipeline. Imaging already runs the full-size
     ///     encode beside the resized variants, so 1 keeps memory low without costing time.
+    ///   - maxConcurrentJobs: image jobs (variant sets, crops) this process runs at once; more
+    ///     wait their turn (see `ImagingGate`).
     public static func start(programName: String = "media-service",
                              allowedImageTypes: Set<FileType> = supportedTypes,
-                             concurrency: Int = 1) {
+                             concurrency: Int = 1, maxConcurrentJobs: Int = 2) {
+        ImagingGate.setLimit(maxConcurrentJobs)
         state.withLock { state in
             if !state.initialised {
                 guard cvips_init(programName) == 0 else { fatalError("libvips failed to initialise") }

@@ -37,6 +37,8 @@ public struct AppConfig: Sendable {
         public var variants: [VariantSpec]
         public var encoding: EncodingSettings
         public var maxFrames: Int
+        /// Image jobs one process runs at once (IMAGE_CONCURRENCY).
+        public var concurrency: Int = 2
     }
 
     public struct Pool: Sendable {
@@ -173,7 +175,8 @@ public struct AppConfig: Sendable {
             webpQuality: try env.int("IMAGE_WEBP_QUALITY", default: 80, in: 1...100),
             webpEffort: try env.int("IMAGE_WEBP_EFFORT", default: 4, in: 0...6))
         return Media(allowedTypes: allowed, variants: variants, encoding: encoding,
-                     maxFrames: try env.int("IMAGE_MAX_FRAMES", default: 100, in: 1...10_000))
+                     maxFrames: try env.int("IMAGE_MAX_FRAMES", default: 100, in: 1...10_000),
+                     concurrency: try env.int("IMAGE_CONCURRENCY", default: 2, in: 1...64))
     }
 
     /// `thumbnail:245x156,small:500x500,...`: the resized variants and their boxes.

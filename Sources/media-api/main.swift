@@ -17,7 +17,7 @@ do {
 
 if PoolEnvironment.isWorker {
     DatabaseConnection.initializeLibrary()
-    Vips.start(allowedImageTypes: config.media.allowedTypes.imageTypes)
+    Vips.start(allowedImageTypes: config.media.allowedTypes.imageTypes, maxConcurrentJobs: config.media.concurrency)
     let health = HealthCheck(config: config, storage: StorageHealth.probe(config: config))
     let application = Application(config: config, router: Routes.make(config: config, health: health))
     WorkerProcess.run(

@@ -54,7 +54,7 @@ pthread_sigmask(SIG_BLOCK, &signals, nil)   // before any thread starts, so all 
 signal(SIGPIPE, SIG_IGN)
 
 DatabaseConnection.initializeLibrary()
-Vips.start(allowedImageTypes: config.media.allowedTypes.imageTypes)
+Vips.start(allowedImageTypes: config.media.allowedTypes.imageTypes, maxConcurrentJobs: config.media.concurrency)
 
 let stopping = Flag()
 let running = DispatchGroup()

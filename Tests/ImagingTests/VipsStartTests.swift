@@ -7,3 +7,34 @@ final class VipsStartTests: XCTestCase {
         Vips.start()
     }
 }
+
+final class ImagingGateTests: XCTestCase {
+    /// Four threads asking for variants at once with a limit of 2: never more than 2 run.
+    func testNoMoreJobsRunAtOnceThanTheLimit() throws {
+        let previous = ImagingGate.limit
+        Vips.start(maxConcurrentJobs: 2)
+        defer { Vips.start(maxConcurrentJobs: previous) }
+        let peak = Peak()
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            group.enter()
+            Thread {
+                _ = try? ImagingGate.run { () throws(ImagingError) in
+                    peak.record(ImagingGate.running)
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                group.leave()
+            }.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(peak.value, 2)
+        XCTAssertEqual(ImagingGate.running, 0)
+    }
+}
+
+private final class Peak: @unchecked Sendable {
+    private let lock = NSLock()
+    private var highest = 0
+    func record(_ value: Int) { lock.lock(); highest = max(highest, value); lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return highest }
+}

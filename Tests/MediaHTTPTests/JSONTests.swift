@@ -41,3 +41,21 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse(Array("9007199254740993".utf8)), .int(9_007_199_254_740_993))
     }
 }
+
+final class JSONStringEscapingTests: XCTestCase {
+    /// Plain strings take the bulk-copy path, others the escaping one; both give the same JSON.
+    func testPlainAndEscapedStringsSerialize() {
+        let value: JSONValue = .object([
+            ("plain", .string("acme/0193a1f2/original.jpg")),
+            ("unicode", .string("plage été 🌊.jpg")),
+            ("quote", .string("say \"hi\"")),
+            ("backslash", .string("a\\b")),
+            ("control", .string("a\nb\tc\u{01}")),
+            ("markup", .string("<script>")),
+            ("empty", .string("")),
+        ])
+        XCTAssertEqual(value.serializedString,
+                       #"{"plain":"acme/0193a1f2/original.jpg","unicode":"plage été 🌊.jpg","quote":"say \"hi\"","#
+                       + #""backslash":"a\\b","control":"a\nb\tc\u0001","markup":"\u003cscript>","empty":""}"#)
+    }
+}

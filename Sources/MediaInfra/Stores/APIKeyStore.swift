@@ -50,7 +50,7 @@ public struct APIKeyStore {
             SELECT id, name, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') AS created_at,
                    DATE_FORMAT(last_used_at, '%Y-%m-%dT%H:%i:%sZ') AS last_used_at,
                    DATE_FORMAT(revoked_at, '%Y-%m-%dT%H:%i:%sZ') AS revoked_at
-            FROM api_keys WHERE organization_id = ? ORDER BY created_at
+            FROM api_keys WHERE organization_id = ? ORDER BY api_keys.created_at, api_keys.id
             """, [.text(organization.id)]).map { row in
             APIKeySummary(id: row["id"] ?? "", name: row["name"] ?? "", organizationSlug: organization.slug,
                           createdAt: row["created_at"] ?? "", lastUsedAt: row["last_used_at"], revokedAt: row["revoked_at"])
