@@ -3,7 +3,7 @@
 // and shows each answer with the equivalent curl command.
 import { copyText, h, prose } from './dom.js';
 import { buildForm } from './forms.js';
-import { buildRequest, curlCommand, send } from './http.js';
+import { buildRequest, curlCommand, send, shellQuote } from './http.js';
 import { pollJob, renderFailure, renderLocation, renderResult } from './render.js';
 import { groupByTag, loadSpec, operations } from './spec.js';
 
@@ -85,6 +85,10 @@ function operationSection(spec, op, context) {
         }
         const media = firstMedia(answer.body);
         if (media) result.append(useMediaButton(media, context));
+        if (answer.body && answer.body.uploadUrl) {
+          result.append(presignedNextStep(answer.body));
+          context.share({ id: answer.body.mediaId });
+        }
       } catch (error) {
         renderFailure(result, error.message);
       } finally {
@@ -114,6 +118,17 @@ function firstMedia(body) {
     if (found) return found;
   }
   return null;
+}
+
+/** After starting a presigned upload: the PUT that sends the bytes, then complete. */
+function presignedNextStep(ticket) {
+  const put = [`curl -sS -X ${ticket.method} ${shellQuote(ticket.uploadUrl)}`,
+    ...Object.entries(ticket.headers || {}).map(([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`),
+    '--data-binary @YOUR_FILE'].join(' \\\n  ');
+  return h('div', { class: 'next-step' },
+    h('p', {}, 'Next: send the bytes straight to S3 (before ', h('code', {}, ticket.expiresAt), '), then call ',
+      h('a', { href: '#op-completePresignedUpload' }, 'complete'), ' with mediaId ', h('code', {}, ticket.mediaId), '.'),
+    h('pre', { class: 'code', tabindex: '0', 'aria-label': 'curl command for the upload' }, put));
 }
 
 /** Fills this media's id, key, bucket and folder into the other forms. */

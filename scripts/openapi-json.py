@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Writes public/openapi.json from openapi.yaml (the one source of the API description).
+"""Writes public/openapi.json and public/openapi.yaml from openapi.yaml, the one source of
+the API description (nginx serves public/ only; a copy rather than a symbolic link so that
+any way of deploying public/ carries it).
 
-    scripts/openapi-json.py           regenerate public/openapi.json
-    scripts/openapi-json.py --check   exit 1 if public/openapi.json is not up to date
+    scripts/openapi-json.py           regenerate both
+    scripts/openapi-json.py --check   exit 1 if either is not up to date
 
 The playground fetches the JSON (browsers parse JSON natively, YAML would need a library);
 Tests/http/test_openapi.py runs --check so a YAML edit without regenerating fails.
@@ -15,28 +17,44 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE = os.path.join(REPO, "openapi.yaml")
-TARGET = os.path.join(REPO, "public", "openapi.json")
+PUBLIC = os.path.join(REPO, "public")
 
 
 def render():
+    """{path: text} of every generated file."""
     with open(SOURCE, encoding="utf-8") as source:
-        document = yaml.safe_load(source)
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        text = source.read()
+    document = yaml.safe_load(text)
+    return {
+        os.path.join(PUBLIC, "openapi.json"): json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+        os.path.join(PUBLIC, "openapi.yaml"): text,
+    }
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8") as existing:
+            return existing.read()
+    except FileNotFoundError:
+        return None
 
 
 def main(arguments):
-    text = render()
+    files = render()
     if arguments == ["--check"]:
-        with open(TARGET, encoding="utf-8") as target:
-            if target.read() != text:
-                print("public/openapi.json is out of date: run scripts/openapi-json.py", file=sys.stderr)
-                return 1
+        stale = [os.path.relpath(path, REPO) for path, text in files.items() if read(path) != text]
+        if stale:
+            print(f"{', '.join(stale)} out of date: run scripts/openapi-json.py", file=sys.stderr)
+            return 1
         return 0
     if arguments:
         print(__doc__, file=sys.stderr)
         return 2
-    with open(TARGET, "w", encoding="utf-8") as target:
-        target.write(text)
+    for path, text in files.items():
+        if os.path.islink(path):
+            os.remove(path)
+        with open(path, "w", encoding="utf-8") as target:
+            target.write(text)
     return 0
 
 

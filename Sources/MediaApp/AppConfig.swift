@@ -27,6 +27,8 @@ public struct AppConfig: Sendable {
         public var uploadMaxBytes: Int
         public var jsonMaxBytes: Int
         public var imageMaxPixels: Int
+        /// Image decodes (probe, variants, crop) one process runs at once; more wait their turn.
+        public var imageMaxConcurrentDecodes: Int
     }
 
     /// What may be uploaded and how images are processed.
@@ -116,7 +118,8 @@ public struct AppConfig: Sendable {
         let limits = Limits(
             uploadMaxBytes: try env.int("UPLOAD_MAX_BYTES", default: 100 << 20, in: 1...(64 << 30)),
             jsonMaxBytes: try env.int("JSON_MAX_BYTES", default: 1 << 20, in: 1024...(64 << 20)),
-            imageMaxPixels: try env.int("IMAGE_MAX_PIXELS", default: 50_000_000, in: 1...1_000_000_000))
+            imageMaxPixels: try env.int("IMAGE_MAX_PIXELS", default: 50_000_000, in: 1...1_000_000_000),
+            imageMaxConcurrentDecodes: try env.int("IMAGE_MAX_CONCURRENT_DECODES", default: DecodeLimiter.defaultLimit, in: 1...256))
         let media = try loadMedia(env)
         let modeText = try env.string("API_SOCKET_MODE", default: "0660")
         guard let socketMode = UInt32(modeText, radix: 8), socketMode <= 0o777 else {

@@ -125,6 +125,10 @@ public final class Application: Sendable {
         case let error as S3TransportError:
             serviceError = .unavailable("storage")
             log.failure(requestId: requestId, route: route, error: error.description)
+        case let error as S3Error where error.status >= 500:
+            // The store answered, but with "I cannot serve now" even after our retries.
+            serviceError = .unavailable("storage")
+            log.failure(requestId: requestId, route: route, error: error.description)
         case let error as S3Error:
             serviceError = ServiceError(.storageError, "the storage service answered \(error.code): \(error.message)")
             log.failure(requestId: requestId, route: route, error: error.description)

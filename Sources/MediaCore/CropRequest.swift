@@ -34,4 +34,12 @@ public struct CropRequest: Sendable, Equatable {
         guard scale > 0, scale <= 1, scale.isFinite else { throw .validation("scale must be greater than 0 and at most 1", field: "scale") }
         if let quality, !(1...100).contains(quality) { throw .validation("quality must be an integer from 1 to 100", field: "quality") }
     }
+
+    /// Whether the rectangle lies inside an image of that displayed size. Written without
+    /// `x + width`, which overflows (and traps) for a client's x near Int.max.
+    public func fits(imageWidth: Int, imageHeight: Int) -> Bool {
+        x >= 0 && y >= 0 && width >= 1 && height >= 1
+            && width <= imageWidth && height <= imageHeight
+            && x <= imageWidth - width && y <= imageHeight - height
+    }
 }

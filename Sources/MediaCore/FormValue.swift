@@ -21,6 +21,15 @@ public enum FormValue {
         return text
     }
 
+    /// `filename(raw)`, but a NUL byte is refused (400) rather than dropped: `evil.php\0.jpg`
+    /// is the classic truncation attack, never a real file's name.
+    public static func checkedFilename(_ raw: String?, field: String) throws(ServiceError) -> String {
+        if let raw, raw.unicodeScalars.contains("\0") {
+            throw .validation("the filename must not contain NUL bytes", field: field)
+        }
+        return filename(raw)
+    }
+
     /// A client filename reduced to a safe display name: the last path component, no control
     /// characters, at most 255 bytes; "file" when nothing is left.
     public static func filename(_ raw: String?) -> String {

@@ -52,4 +52,14 @@ final class ObjectKeyTests: XCTestCase {
         XCTAssertEqual(FormValue.filename(nil), "file")
         XCTAssertEqual(FormValue.filename(String(repeating: "é", count: 300)).utf8.count, 254)
     }
+
+    func testFilenamesWithNULAreRefusedOthersCleaned() throws {
+        XCTAssertThrowsError(try FormValue.checkedFilename("evil.php\u{0}.jpg", field: "file")) { error in
+            XCTAssertEqual((error as? ServiceError)?.code, .validationError)
+            XCTAssertEqual((error as? ServiceError)?.details["field"], "file")
+        }
+        XCTAssertEqual(try FormValue.checkedFilename("../../etc/passwd.jpg", field: "file"), "passwd.jpg")
+        XCTAssertEqual(try FormValue.checkedFilename("tab\there.jpg", field: "file"), "tabhere.jpg")
+        XCTAssertEqual(try FormValue.checkedFilename(nil, field: "file"), "file")
+    }
 }

@@ -52,6 +52,18 @@ final class MultipartParserTests: XCTestCase {
         XCTAssertEqual(parts.first?.body, [])
     }
 
+    /// Browsers send a Windows path's backslashes as they are; curl escapes `\` and `"`.
+    func testBackslashesInFilenamesAreKeptUnlessTheyEscape() throws {
+        func filename(_ quoted: String) throws -> String? {
+            let body = Array(("--b\r\nContent-Disposition: form-data; name=file; filename=\"\(quoted)\"\r\n\r\n\r\n--b--").utf8)
+            return try parse(body, boundary: "b").first?.header.filename
+        }
+        XCTAssertEqual(try filename("..\\..\\windows\\win.ini.jpg"), "..\\..\\windows\\win.ini.jpg")
+        XCTAssertEqual(try filename("C:\\\\dir\\\\a.jpg"), "C:\\dir\\a.jpg")
+        XCTAssertEqual(try filename("say \\\"hi\\\".jpg"), "say \"hi\".jpg")
+        XCTAssertEqual(try filename("it\\'s.jpg"), "it\\'s.jpg")
+    }
+
     func testMissingClosingBoundaryIsRefused() {
         let truncated = Array("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue".utf8)
         XCTAssertThrowsError(try parse(truncated, boundary: "b")) { error in

@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -107,6 +108,8 @@ def wait_for_health(expected_status, timeout):
 @pytest.mark.parametrize("service,check", [("redis", "redis"), ("mariadb", "database"), ("s3", "storage")])
 def test_healthz_degrades_and_recovers_without_restart(service, check):
     api_pid = stackctl("pid", "api").stdout.strip()
+    for _ in range(24):  # every serving thread opens its Redis connection before the outage
+        api("GET", f"/api/v1/media/job/{uuid.uuid4()}")
     stackctl("stop", service)
     try:
         response, elapsed = wait_for_health(503, timeout=10)
@@ -123,6 +126,11 @@ def test_healthz_degrades_and_recovers_without_restart(service, check):
     assert stackctl("pid", "api").stdout.strip() == api_pid, "recovered without restarting media-api"
     # The serving threads' own connections recover too.
     assert api("GET", "/api/v1/media/list").status_code == 200
+    if service == "redis":
+        # Every serving thread's first Redis command after the restart succeeds (a job lookup
+        # reads Redis; an unknown job is 404, a stale connection would be 503).
+        statuses = {api("GET", f"/api/v1/media/job/{uuid.uuid4()}").status_code for _ in range(24)}
+        assert statuses == {404}, statuses
 
 
 def test_hung_dependency_still_answers_within_two_seconds():

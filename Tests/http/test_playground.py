@@ -1,8 +1,9 @@
 """The playground in a real browser (Debian's chromium and chromedriver, driven by selenium),
 through nginx over HTTPS: every operation of the OpenAPI document is on the page, a wrong key
-reads as an error, an upload with variants shows 201 and its thumbnail, the list answers, an
-async variants job is followed to the end, the page fits a phone, and the static files carry
-a strict Content-Security-Policy. Screenshots go to test-artifacts/."""
+reads as an error, an upload with variants shows 201 and its thumbnail, the variant redirect
+and the download show their images, the list answers, an async variants job is followed to
+the end, the page fits a phone, and the static files carry a strict Content-Security-Policy.
+Screenshots go to test-artifacts/."""
 import io
 import json
 import os
@@ -218,6 +219,17 @@ def test_variant_redirect_shows_the_image_it_leads_to(page):
     image = wait_until(page, lambda d: section.find_elements(By.CSS_SELECTOR, ".result figure.location img"))[0]
     assert wait_until(page, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)) > 0
     assert "/thumbnail." in image.get_attribute("src")
+
+
+def test_download_shows_the_image_inline(page):
+    from selenium.webdriver.common.by import By
+
+    section = open_operation(page, "downloadObject")
+    assert section.find_element(By.ID, "downloadObject-path-objectKey").get_attribute("value").endswith("/original.jpg")
+    send(page, section, "200")
+    image = wait_until(page, lambda d: section.find_elements(By.CSS_SELECTOR, ".result figure.shot img"))[0]
+    assert image.get_attribute("src").startswith("blob:")
+    assert wait_until(page, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)) == 640
 
 
 def test_list_shows_the_uploaded_media(page):

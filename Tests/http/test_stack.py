@@ -238,6 +238,7 @@ def test_production_nginx_config_renders_and_passes_nginx_t(tmp_path, stack_env)
         ["bash", str(REPO / "scripts" / "render-nginx"), "--server-name", "media.example.com",
          "--cert", str(tls / "server.pem"), "--key", str(tls / "server.key"),
          "--config", str(REPO / "config.env.example"),
+         "--playground-conf", str(REPO / "nginx" / "playground.conf"),
          "--log-dir", str(tmp_path / "logs"), "--temp-dir", str(tmp_path / "temp"),
          "--pid", str(tmp_path / "nginx.pid"), "--user", os.environ.get("USER") or "root"],
         capture_output=True, text=True, timeout=30)

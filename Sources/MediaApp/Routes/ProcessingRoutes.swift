@@ -14,8 +14,7 @@ enum ProcessingRoutes {
                                                   bucketField: "bucketName", context: context)
             try requireUploaded(media)
             try requireImage(media)
-            guard let width = media.width, let height = media.height,
-                  request.x + request.width <= width, request.y + request.height <= height else {
+            guard let width = media.width, let height = media.height, request.fits(imageWidth: width, imageHeight: height) else {
                 throw ServiceError(.invalidCrop, "the rectangle \(request.width)x\(request.height) at (\(request.x), \(request.y)) "
                                    + "does not fit inside the \(media.width ?? 0)x\(media.height ?? 0) image")
             }

@@ -20,7 +20,7 @@ enum UploadRoutes {
             // `async` matters only with variants: without them there is nothing to defer.
             let deferVariants = try FormValue.bool(fields["async"], field: "async", default: false) && generateVariants
             let options = MediaUploader.Options(
-                filename: FormValue.filename(upload.filename),
+                filename: try FormValue.checkedFilename(upload.filename, field: "file"),
                 alt: try FormValue.text(fields["alt"], field: "alt"),
                 caption: try FormValue.text(fields["caption"], field: "caption"),
                 description: try FormValue.text(fields["description"], field: "description", maxLength: 10_000),
@@ -47,7 +47,7 @@ enum UploadRoutes {
             guard orgSlug == context.caller.slug else {
                 throw ServiceError(.forbidden, "this API key belongs to another organization than \(orgSlug)")
             }
-            let filename = FormValue.filename(try body.requiredString("filename"))
+            let filename = try FormValue.checkedFilename(try body.requiredString("filename"), field: "filename")
             let ticket = try PresignedUpload(resources: context.resources).start(
                 filename: filename, declaredType: try body.string("mimeType"), declaredSize: try body.int("size", in: 0...Int.max),
                 organization: context.caller)

@@ -34,9 +34,17 @@ struct MediaUploader {
         guard file.size > 0 else { throw ServiceError(.unsupportedMediaType, "the file is empty", details: ["type": "empty"]) }
         let type = FileType.sniff(file.prefix)
         try config.media.allowedTypes.check(type)
+        // An image, PDF or any other file that also carries HTML or script is a polyglot.
+        if let tag = file.markup.first(where: { !(type == .svg && $0 == "<svg") }) {
+            throw ServiceError(.unsupportedMediaType,
+                               "the file holds \(tag)…> markup besides its \(type.mimeType) content; files that are also HTML or script are refused",
+                               details: ["type": type.mimeType, "markup": tag])
+        }
         guard type.isImage else { return Inspection(type: type) }
         let info = try timer.measure("probe") {
-            try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+            try resources.decodes.run {
+                try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
+            }
         }
         return Inspection(type: type, width: info.width, height: info.height)
     }
@@ -48,13 +56,15 @@ struct MediaUploader {
         let bucket = config.storage.bucket(isPrivate: options.isPrivate)
         let key = ObjectKey.original(orgSlug: organization.slug, mediaId: id, version: 1, fileExtension: type.fileExtension)
         let storage = try resources.storage()
+        // Keys are noted before their PUT: a PUT whose answer was lost may still have stored them.
         var written: [String] = []
         do {
-            try timer.measure("storage") {
-                try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
-                                      cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+            try Self.noting(key.text, in: &written) {
+                try timer.measure("storage") {
+                    _ = try storage.putObject(bucket: bucket, key: key.text, file: upload.path, contentType: type.mimeType,
+                                          cacheControl: Self.cacheControl(isPrivate: options.isPrivate))
+                }
             }
-            written.append(key.text)
             var variants: [MediaVariant] = []
             if options.generateVariants && type.isImage {
                 Telemetry.decoding(width: width, height: height, operation: "variants")
@@ -71,7 +81,10 @@ struct MediaUploader {
                 return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media
             }
         } catch {
-            removeQuietly(written, bucket: bucket, storage: storage)
+            let skeleton = Media(id: id, organizationId: organization.id, orgSlug: organization.slug, bucket: bucket,
+                                 objectKey: key.text, filename: options.filename, mimeType: type.mimeType, size: nil, width: nil,
+                                 height: nil, checksum: nil, isPrivate: options.isPrivate, status: .failed, createdAt: "", updatedAt: "")
+            removeOrRecord(written, of: skeleton, storage: storage)
             throw error
         }
     }
@@ -83,26 +96,49 @@ struct MediaUploader {
                        written: inout [String]) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try timer.measure("variants") { try generator.generate(source) }
+        let encoded = try timer.measure("variants") { try resources.decodes.run { try generator.generate(source) } }
         let storage = try resources.storage()
         var variants: [MediaVariant] = []
         for variant in encoded {
             let key = variant.objectKey(folder: folder)
-            try timer.measure("storage") {
-                try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
-                                      cacheControl: Self.cacheControl(isPrivate: isPrivate))
+            try Self.noting(key, in: &written) {
+                try timer.measure("storage") {
+                    _ = try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
+                                          cacheControl: Self.cacheControl(isPrivate: isPrivate))
+                }
             }
-            written.append(key)
             variants.append(MediaVariant(name: variant.name, objectKey: key, mimeType: variant.mimeType,
                                          size: variant.bytes.count, width: variant.width, height: variant.height))
         }
         return variants
     }
 
-    private func removeQuietly(_ keys: [String], bucket: String, storage: S3Client) {
+    /// Removes what a failed upload wrote. If the store cannot do it now (it is what failed),
+    /// the upload is recorded as an interrupted delete instead: a row no read shows, which the
+    /// next `mediactl reconcile --fix` finishes, so no bytes are left that nothing knows of.
+    private func removeOrRecord(_ keys: [String], of media: Media, storage: S3Client) {
         guard !keys.isEmpty else { return }
-        if (try? storage.deleteObjects(bucket: bucket, keys: keys)) == nil {
-            RequestLog().failure(requestId: "-", route: "upload cleanup", error: "could not remove \(keys) from \(bucket)")
+        if (try? storage.deleteObjects(bucket: media.bucket, keys: keys)) != nil { return }
+        do {
+            let store = MediaStore(database: resources.database)
+            try store.insert(media)
+            try store.markDeleting(id: media.id, in: Organization(id: media.organizationId, slug: media.orgSlug, name: ""))
+            RequestLog().event("upload cleanup deferred", ["mediaId": media.id, "bucket": media.bucket])
+        } catch {
+            RequestLog().failure(requestId: "-", route: "upload cleanup",
+                                 error: "could not remove \(keys) from \(media.bucket) nor record them: \(error)")
+        }
+    }
+
+    /// Runs a PUT of `key`, noting the key first: a PUT whose answer was lost may still have
+    /// stored it. Only a PUT that never reached the store (refused connection) stored nothing.
+    static func noting(_ key: String, in written: inout [String], _ put: () throws -> Void) throws {
+        written.append(key)
+        do {
+            try put()
+        } catch let error as S3TransportError where error.kind == .unreachable {
+            written.removeLast()
+            throw error
         }
     }
 

@@ -9,12 +9,15 @@ public final class StagedFile {
     public let size: Int
     public let sha256: String
     public let prefix: [UInt8]
+    /// HTML/script tags found anywhere in the bytes (see `MarkupScanner`).
+    public let markup: [String]
 
-    init(path: String, size: Int, sha256: String, prefix: [UInt8]) {
+    init(path: String, size: Int, sha256: String, prefix: [UInt8], markup: [String] = []) {
         self.path = path
         self.size = size
         self.sha256 = sha256
         self.prefix = prefix
+        self.markup = markup
     }
 
     deinit { unlink(path) }
@@ -29,6 +32,7 @@ final class FileStager {
     private var size = 0
     private var hasher: SHA256? = SHA256()
     private var prefix: [UInt8] = []
+    private var scanner = MarkupScanner()
 
     init(directory: String = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", maxBytes: Int) throws {
         self.maxBytes = maxBytes
@@ -52,6 +56,7 @@ final class FileStager {
             throw ServiceError(.payloadTooLarge, "the file exceeds the limit of \(maxBytes) bytes", details: ["limit": String(maxBytes)])
         }
         hasher?.update(bytes)
+        scanner.feed(bytes)
         if prefix.count < FileType.sniffLength { prefix.append(contentsOf: bytes.prefix(FileType.sniffLength - prefix.count)) }
         var offset = 0
         while offset < bytes.count {
@@ -65,6 +70,6 @@ final class FileStager {
         guard let hasher = hasher.take(), fd >= 0 else { throw ServiceError(.internalError, "staged file finished twice") }
         close(fd)
         fd = -1
-        return StagedFile(path: path, size: size, sha256: hasher.finalize().hexString, prefix: prefix)
+        return StagedFile(path: path, size: size, sha256: hasher.finalize().hexString, prefix: prefix, markup: scanner.found)
     }
 }

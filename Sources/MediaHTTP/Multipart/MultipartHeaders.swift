@@ -62,7 +62,9 @@ enum MultipartHeaders {
                 while index < characters.count {
                     let character = characters[index]
                     index += 1
-                    if character == "\\", index < characters.count {
+                    if character == "\\", index < characters.count, characters[index] == "\"" || characters[index] == "\\" {
+                        // curl escapes `"` and `\`; browsers (WHATWG) send other backslashes as
+                        // they are, so `C:\dir\a.jpg` keeps its separators.
                         parameterValue.append(characters[index])
                         index += 1
                     } else if character == "\"" {

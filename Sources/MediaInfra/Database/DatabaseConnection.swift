@@ -83,16 +83,25 @@ public final class DatabaseConnection: @unchecked Sendable {
     private func transactionOnce<T>(_ body: () throws -> T) throws -> T {
         try execute("START TRANSACTION")
         transactionDepth += 1
+        let result: T
         do {
-            let result = try body()
-            transactionDepth -= 1
-            try run("COMMIT", [], collectRows: false)
-            return result
+            result = try body()
         } catch {
             transactionDepth -= 1
             _ = try? run("ROLLBACK", [], collectRows: false)
             throw error
         }
+        // Outside the catch above: a COMMIT that fails must not count the transaction as left
+        // twice (a negative depth disabled reconnecting for good: every later statement of
+        // this thread answered "server has gone away" after a database restart).
+        transactionDepth -= 1
+        do {
+            try run("COMMIT", [], collectRows: false)
+        } catch let error as DatabaseError where error.isConnectionFailure {
+            close()   // the next statement opens a new connection
+            throw error
+        }
+        return result
     }
 
     /// Statements without parameters that cannot be prepared (DDL in migrations).
@@ -114,7 +123,7 @@ public final class DatabaseConnection: @unchecked Sendable {
     private func withRetry<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as DatabaseError where error.isConnectionFailure && transactionDepth == 0 {
+        } catch let error as DatabaseError where error.isConnectionFailure && transactionDepth <= 0 {
             close()
             return try body()
         }

@@ -1,0 +1,53 @@
+import Foundation
+import MediaApp
+import MediaInfra
+import XCTest
+
+/// Against the live MariaDB of `scripts/test`: a connection lost in the middle of a
+/// transaction (here: killed from another session, as a database restart does) must not
+/// leave the thread's connection dead for good.
+final class DatabaseReconnectLiveTests: XCTestCase {
+    private func settings() throws -> DatabaseSettings {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["DB_PORT"] != nil, environment["S3_BUCKET"] != nil else {
+            XCTFail("live database tests need the stack's environment: run ./scripts/test (never skipped)")
+            throw CancellationError()
+        }
+        return try AppConfig.load(from: environment).database
+    }
+
+    private func connectionId(_ connection: DatabaseConnection) throws -> Int {
+        try XCTUnwrap(connection.queryOne("SELECT CONNECTION_ID() AS id")?.int("id"))
+    }
+
+    func testAConnectionKilledBeforeCommitIsReopenedForTheNextStatement() throws {
+        DatabaseConnection.initializeLibrary()
+        let settings = try settings()
+        let victim = DatabaseConnection(settings: settings)
+        let killer = DatabaseConnection(settings: settings)
+        defer { victim.close(); killer.close() }
+        let first = try connectionId(victim)
+        XCTAssertThrowsError(try victim.transaction {
+            _ = try victim.query("SELECT 1")
+            try killer.execute("KILL CONNECTION \(first)")
+        }, "the COMMIT of a killed session fails")
+        let second = try connectionId(victim)
+        XCTAssertNotEqual(first, second, "a new connection was opened")
+        // And transactions work again on it.
+        XCTAssertEqual(try victim.transaction { try victim.queryOne("SELECT 2 AS two")?.int("two") }, 2)
+    }
+
+    func testAConnectionKilledInsideTheBodyIsReopenedToo() throws {
+        DatabaseConnection.initializeLibrary()
+        let settings = try settings()
+        let victim = DatabaseConnection(settings: settings)
+        let killer = DatabaseConnection(settings: settings)
+        defer { victim.close(); killer.close() }
+        let first = try connectionId(victim)
+        XCTAssertThrowsError(try victim.transaction {
+            try killer.execute("KILL CONNECTION \(first)")
+            _ = try victim.query("SELECT 1")
+        })
+        XCTAssertNotEqual(try connectionId(victim), first)
+    }
+}
