@@ -96,7 +96,7 @@ public final class DatabaseConnection: @unchecked Sendable {
         // this thread answered "server has gone away" after a database restart).
         transactionDepth -= 1
         do {
-            try run("COMMIT", [], collectRows: false)
+            _ = try run("COMMIT", [], collectRows: false)
         } catch let error as DatabaseError where error.isConnectionFailure {
             close()   // the next statement opens a new connection
             throw error
