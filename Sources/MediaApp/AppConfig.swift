@@ -27,8 +27,6 @@ public struct AppConfig: Sendable {
         public var uploadMaxBytes: Int
         public var jsonMaxBytes: Int
         public var imageMaxPixels: Int
-        /// Image decodes (probe, variants, crop) one process runs at once; more wait their turn.
-        public var imageMaxConcurrentDecodes: Int
     }
 
     /// What may be uploaded and how images are processed.
@@ -37,7 +35,8 @@ public struct AppConfig: Sendable {
         public var variants: [VariantSpec]
         public var encoding: EncodingSettings
         public var maxFrames: Int
-        /// Image jobs one process runs at once (IMAGE_CONCURRENCY).
+        /// Image jobs (variant sets, crops) one process runs at once (IMAGE_MAX_CONCURRENT_DECODES);
+        /// the rest wait their turn, so a burst of large uploads queues instead of exhausting memory.
         public var concurrency: Int = 2
     }
 
@@ -118,8 +117,7 @@ public struct AppConfig: Sendable {
         let limits = Limits(
             uploadMaxBytes: try env.int("UPLOAD_MAX_BYTES", default: 100 << 20, in: 1...(64 << 30)),
             jsonMaxBytes: try env.int("JSON_MAX_BYTES", default: 1 << 20, in: 1024...(64 << 20)),
-            imageMaxPixels: try env.int("IMAGE_MAX_PIXELS", default: 50_000_000, in: 1...1_000_000_000),
-            imageMaxConcurrentDecodes: try env.int("IMAGE_MAX_CONCURRENT_DECODES", default: DecodeLimiter.defaultLimit, in: 1...256))
+            imageMaxPixels: try env.int("IMAGE_MAX_PIXELS", default: 50_000_000, in: 1...1_000_000_000))
         let media = try loadMedia(env)
         let modeText = try env.string("API_SOCKET_MODE", default: "0660")
         guard let socketMode = UInt32(modeText, radix: 8), socketMode <= 0o777 else {
@@ -176,7 +174,7 @@ public struct AppConfig: Sendable {
             webpEffort: try env.int("IMAGE_WEBP_EFFORT", default: 4, in: 0...6))
         return Media(allowedTypes: allowed, variants: variants, encoding: encoding,
                      maxFrames: try env.int("IMAGE_MAX_FRAMES", default: 100, in: 1...10_000),
-                     concurrency: try env.int("IMAGE_CONCURRENCY", default: 2, in: 1...64))
+                     concurrency: try env.int("IMAGE_MAX_CONCURRENT_DECODES", default: 2, in: 1...256))
     }
 
     /// `thumbnail:245x156,small:500x500,...`: the resized variants and their boxes.

@@ -7,15 +7,12 @@ public final class ServiceResources {
     public let config: AppConfig
     public let database: DatabaseConnection
     public let redis: RedisConnection
-    /// Shared by every thread of the process: bounds concurrent image decodes.
-    public let decodes: DecodeLimiter
     private var storageClient: S3Client?
 
     public init(config: AppConfig) {
         self.config = config
         self.database = DatabaseConnection(settings: config.database)
         self.redis = RedisConnection(settings: config.redis)
-        self.decodes = DecodeLimiter.shared(limit: config.limits.imageMaxConcurrentDecodes)
         database.observer = { operation, seconds, error in Telemetry.databaseStatement(operation, seconds: seconds, error: error) }
     }
 

@@ -13,6 +13,7 @@ final class AppConfigTests: XCTestCase {
         XCTAssertEqual(config.pool.threads, 4)
         XCTAssertEqual(config.pool.socketMode, 0o660)
         XCTAssertEqual(config.limits.imageMaxPixels, 50_000_000)
+        XCTAssertEqual(config.media.concurrency, 2)
         XCTAssertEqual(config.storage.cdnBaseURL, "https://cdn.example.com", "trailing slash dropped")
         XCTAssertNil(config.storage.endpoint)
         XCTAssertEqual(config.storage.allowedBuckets, ["media", "media-private"])
@@ -24,6 +25,7 @@ final class AppConfigTests: XCTestCase {
             ("CDN_BASE_URL", "cdn.example.com"), ("DB_PORT", "70000"), ("DB_PORT", "abc"), ("API_WORKERS", "0"),
             ("API_SOCKET_MODE", "rw-rw----"), ("S3_FORCE_PATH_STYLE", "maybe"), ("S3_BUCKET", "Bad_Bucket"),
             ("S3_EXTRA_BUCKETS", "ok-bucket,x"), ("LOG_LEVEL", "loud"), ("S3_ENDPOINT", "127.0.0.1:9000"),
+            ("IMAGE_MAX_CONCURRENT_DECODES", "0"), ("IMAGE_MAX_CONCURRENT_DECODES", "many"),
         ]
         for (setting, value) in cases {
             var environment = minimal

@@ -33,11 +33,9 @@ struct MediaProcessor {
         progress(20)
         Telemetry.decoding(width: media.width, height: media.height, operation: "crop")
         let cropper = ImageCropper(encoding: config.media.encoding, maxPixels: config.limits.imageMaxPixels)
-        let encoded = try resources.decodes.run {
-            try cropper.crop(.file(path: original.path), x: request.x, y: request.y, width: request.width,
-                             height: request.height, rotate: CropRotation(rawValue: request.rotate) ?? .none,
-                             scale: request.scale, quality: request.quality, format: request.format)
-        }
+        let encoded = try cropper.crop(.file(path: original.path), x: request.x, y: request.y, width: request.width,
+                                       height: request.height, rotate: CropRotation(rawValue: request.rotate) ?? .none,
+                                       scale: request.scale, quality: request.quality, format: request.format)
         progress(50)
         var updated = media
         let key = ObjectKey.original(orgSlug: media.orgSlug, mediaId: media.id, version: targetVersion,
@@ -68,7 +66,7 @@ struct MediaProcessor {
     private func makeVariants(from source: ImageSource, for media: Media, version: Int) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try resources.decodes.run { try generator.generate(source) }
+        let encoded = try generator.generate(source)
         progress(70)
         let storage = try resources.storage()
         return try encoded.map { variant in

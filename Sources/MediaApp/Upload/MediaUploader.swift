@@ -42,9 +42,7 @@ struct MediaUploader {
         }
         guard type.isImage else { return Inspection(type: type) }
         let info = try timer.measure("probe") {
-            try resources.decodes.run {
-                try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-            }
+            try ImageProbe.probe(path: file.path, maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
         }
         return Inspection(type: type, width: info.width, height: info.height)
     }
@@ -96,7 +94,7 @@ struct MediaUploader {
                        written: inout [String]) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try timer.measure("variants") { try resources.decodes.run { try generator.generate(source) } }
+        let encoded = try timer.measure("variants") { try generator.generate(source) }
         let storage = try resources.storage()
         var variants: [MediaVariant] = []
         for variant in encoded {
