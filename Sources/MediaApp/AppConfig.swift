@@ -67,6 +67,21 @@ public struct AppConfig: Sendable {
         public var shutdownTimeoutSeconds: Int
     }
 
+    /// The consistency pass media-worker runs on its own (what `mediactl reconcile --fix` does).
+    public struct Reconcile: Sendable {
+        /// Seconds between passes over the whole installation; 0 turns the pass off.
+        public var intervalSeconds: Int
+        /// Objects and rows younger than this are never touched. Writers give up (503) before
+        /// committing writes older than half of it, so a pass can never take what a commit
+        /// is about to claim.
+        public var graceSeconds: Int
+
+        public init(intervalSeconds: Int = 3600, graceSeconds: Int = 3600) {
+            self.intervalSeconds = intervalSeconds
+            self.graceSeconds = graceSeconds
+        }
+    }
+
     public var database: DatabaseSettings
     public var redis: RedisSettings
     public var storage: Storage
@@ -74,8 +89,12 @@ public struct AppConfig: Sendable {
     public var media: Media
     public var pool: Pool
     public var jobs: Jobs
+    public var reconcile = Reconcile()
     public var downloads: Downloads
     public var logLevel: String
+    /// How long an API worker trusts a key it has checked (AUTH_CACHE_SECONDS): a revoked key
+    /// is refused everywhere within this time. 0 checks the database on every request.
+    public var authCacheSeconds = 5
 
     public static func load(from environment: [String: String]) throws -> AppConfig {
         let env = EnvironmentReader(environment: environment)
@@ -139,6 +158,9 @@ public struct AppConfig: Sendable {
                                maxDelaySeconds: 300),
             reclaimIdleSeconds: try env.int("JOB_RECLAIM_IDLE_SECONDS", default: 30, in: 2...3600),
             shutdownTimeoutSeconds: try env.int("WORKER_SHUTDOWN_TIMEOUT_SECONDS", default: 30, in: 1...3600))
+        let reconcile = Reconcile(
+            intervalSeconds: try env.int("RECONCILE_INTERVAL_SECONDS", default: 3600, in: 0...(7 * 86400)),
+            graceSeconds: try env.int("RECONCILE_GRACE_SECONDS", default: 3600, in: 10...(30 * 86400)))
         let downloads = Downloads(
             accelRedirect: try env.bool("DOWNLOAD_ACCEL_REDIRECT", default: false),
             accelLocation: try env.string("DOWNLOAD_ACCEL_LOCATION", default: "/_media_download"))
@@ -150,7 +172,8 @@ public struct AppConfig: Sendable {
             throw ConfigError(setting: "LOG_LEVEL", problem: "must be debug, info, warning or error, got \"\(logLevel)\"")
         }
         return AppConfig(database: database, redis: redis, storage: storage, limits: limits, media: media, pool: pool, jobs: jobs,
-                         downloads: downloads, logLevel: logLevel)
+                         reconcile: reconcile, downloads: downloads, logLevel: logLevel,
+                         authCacheSeconds: try env.int("AUTH_CACHE_SECONDS", default: 5, in: 0...300))
     }
 
     private static func loadMedia(_ env: EnvironmentReader) throws -> Media {

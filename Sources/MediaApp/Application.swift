@@ -11,13 +11,14 @@ import S3
 public final class Application: Sendable {
     public let config: AppConfig
     public let router: Router<Endpoint>
-    private let authenticator = Authenticator()
+    private let authenticator: Authenticator
     private let log: RequestLog
 
     public init(config: AppConfig, router: Router<Endpoint>, log: RequestLog = RequestLog()) {
         self.config = config
         self.router = router
         self.log = log
+        authenticator = Authenticator(cacheSeconds: Double(config.authCacheSeconds))
     }
 
     public func respond(to request: Request, resources: ServiceResources) -> Response {

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 import MediaHTTP
 
 /// One JSON line per request on stderr (journald keeps it), and one per unexpected failure.
@@ -30,13 +31,5 @@ public struct RequestLog: Sendable {
         line.withUnsafeBytes { _ = Foundation.write(2, $0.baseAddress, $0.count) }
     }
 
-    static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
-    }
+    static func timestamp() -> String { Timestamp.nowWithMilliseconds() }
 }

@@ -58,6 +58,14 @@ public struct MediaListQuery: Sendable, Equatable {
             || "/+-.".utf8.contains(byte)
     }
 
+    /// The total a page already tells, saving a COUNT: a page that is not full ends the list,
+    /// so the total is its offset plus its items. Not for a full page, nor for an empty page
+    /// past the start (the offset may lie beyond the end).
+    public static func totalFromPage(count: Int, limit: Int, offset: Int) -> Int? {
+        guard count < limit, count > 0 || offset == 0 else { return nil }
+        return offset + count
+    }
+
     /// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE '%…%' ESCAPE '\'`.
     public static func likePattern(containing text: String) -> String {
         var escaped = ""

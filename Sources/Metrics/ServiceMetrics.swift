@@ -5,6 +5,7 @@
 /// - `media_job_worker_restarts_total`: by media-worker's master, in Redis (below).
 /// - `media_s3_*`, `media_db_*`, `media_image_*`: by the API workers' S3 clients, database
 ///   connections and image pipeline, into the shared region.
+/// - `media_reconcile_*`: by media-worker's consistency pass, in the same Redis hash.
 /// - `media_jobs_*`, `media_job_*`: read from Redis at scrape time: queue depth and oldest
 ///   entry from the stream, and the counters the job workers add to the hash
 ///   `media:metrics:jobs` when a job finishes (one round trip per job, none per request).
@@ -36,6 +37,11 @@ public enum ServiceMetrics {
         .counter("media_jobs_completed_total", labelled: true, "Jobs completed, by type."),
         .counter("media_jobs_failed_total", labelled: true, "Jobs given up after their last attempt (or a permanent failure), by type."),
         .counter("media_jobs_retried_total", labelled: true, "Job attempts that failed and were scheduled again, by type."),
+        .counter("media_reconcile_passes_total", "Consistency passes media-worker ran (RECONCILE_INTERVAL_SECONDS)."),
+        .counter("media_reconcile_problems_total", "Inconsistencies those passes found (orphans, stale objects, interrupted deletes, missing objects)."),
+        .counter("media_reconcile_fixed_total", "Inconsistencies those passes repaired."),
+        .gauge("media_reconcile_last_pass_started_seconds", "Unix time the last completed consistency pass started."),
+        .gauge("media_reconcile_last_pass_unfixed", "Inconsistencies the last pass found and could not repair."),
         .gauge("media_metrics_redis_up", "1 when the job metrics could be read from Redis for this scrape."),
     ]
 }

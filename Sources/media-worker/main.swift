@@ -9,7 +9,8 @@ import MediaInfra
 // systemd it is a master that keeps WORKER_PROCESSES worker processes of this binary running
 // (restarting any that die; SIGHUP replaces them one by one). Each worker runs WORKER_THREADS
 // job threads. SIGTERM: no new jobs; jobs in progress get WORKER_SHUTDOWN_TIMEOUT_SECONDS to
-// finish, else another worker takes them over once they look idle.
+// finish, else another worker takes them over once they look idle. Beside the job threads,
+// each process offers to run the periodic consistency pass (ReconcileLoop).
 
 let config: AppConfig
 do {
@@ -68,6 +69,16 @@ for index in 0..<config.jobs.threads {
         running.leave()
     }
     thread.stackSize = 8 << 20
+    thread.start()
+}
+if config.reconcile.intervalSeconds > 0 {
+    running.enter()
+    let thread = Thread {
+        let resources = ServiceResources(config: config)
+        ReconcileLoop(resources: resources, owner: "\(host)-\(getpid())", stopping: stopping).run()
+        resources.close()
+        running.leave()
+    }
     thread.start()
 }
 PoolEnvironment.announceReady()

@@ -17,6 +17,8 @@ final class AppConfigTests: XCTestCase {
         XCTAssertEqual(config.storage.cdnBaseURL, "https://cdn.example.com", "trailing slash dropped")
         XCTAssertNil(config.storage.endpoint)
         XCTAssertEqual(config.storage.allowedBuckets, ["media", "media-private"])
+        XCTAssertEqual(config.reconcile.intervalSeconds, 3600)
+        XCTAssertEqual(config.reconcile.graceSeconds, 3600)
     }
 
     func testEachBadSettingIsNamed() {
@@ -26,6 +28,7 @@ final class AppConfigTests: XCTestCase {
             ("API_SOCKET_MODE", "rw-rw----"), ("S3_FORCE_PATH_STYLE", "maybe"), ("S3_BUCKET", "Bad_Bucket"),
             ("S3_EXTRA_BUCKETS", "ok-bucket,x"), ("LOG_LEVEL", "loud"), ("S3_ENDPOINT", "127.0.0.1:9000"),
             ("IMAGE_MAX_CONCURRENT_DECODES", "0"), ("IMAGE_MAX_CONCURRENT_DECODES", "many"),
+            ("RECONCILE_INTERVAL_SECONDS", "-1"), ("RECONCILE_GRACE_SECONDS", "5"),
         ]
         for (setting, value) in cases {
             var environment = minimal

@@ -40,4 +40,12 @@ final class MediaListQueryTests: XCTestCase {
         XCTAssertEqual(MediaListQuery.likePattern(containing: "50%_off\\x"), "%50\\%\\_off\\\\x%")
         XCTAssertEqual(MediaListQuery.likePattern(containing: "it's"), "%it's%")
     }
+
+    func testAPageThatIsNotFullTellsTheTotal() {
+        XCTAssertEqual(MediaListQuery.totalFromPage(count: 7, limit: 20, offset: 0), 7)
+        XCTAssertEqual(MediaListQuery.totalFromPage(count: 7, limit: 20, offset: 40), 47)
+        XCTAssertEqual(MediaListQuery.totalFromPage(count: 0, limit: 20, offset: 0), 0)
+        XCTAssertNil(MediaListQuery.totalFromPage(count: 20, limit: 20, offset: 0), "a full page may have more after it")
+        XCTAssertNil(MediaListQuery.totalFromPage(count: 0, limit: 20, offset: 60), "the offset may lie past the end")
+    }
 }

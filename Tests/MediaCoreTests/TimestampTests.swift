@@ -10,4 +10,9 @@ final class TimestampTests: XCTestCase {
         XCTAssertEqual(Timestamp.rfc3339(Date(timeIntervalSince1970: 4_107_542_400)), "2100-03-01T00:00:00Z")
         XCTAssertEqual(Timestamp.rfc3339(Date(timeIntervalSince1970: -1)), "1969-12-31T23:59:59Z")
     }
+
+    func testLogTimestampsCarryMilliseconds() {
+        let stamp = Timestamp.nowWithMilliseconds()
+        XCTAssertNotNil(stamp.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#, options: .regularExpression), stamp)
+    }
 }

@@ -64,3 +64,16 @@ final class VariantSpecTests: XCTestCase {
         XCTAssertEqual(VariantSpec.defaults[1].objectKey(folder: "o/i", format: .png), "o/i/small.png")
     }
 }
+
+final class VariantDisplayOrderTests: XCTestCase {
+    private func variant(_ name: String) -> MediaVariant {
+        MediaVariant(name: name, objectKey: "o/\(name)", mimeType: "image/jpeg", size: 1, width: 1, height: 1)
+    }
+
+    func testContractVariantsComeInTheContractsOrderThenOthersByName() {
+        let stored = ["original_webp", "zoom", "large", "banner", "thumbnail", "small", "medium"].map(variant)
+        XCTAssertEqual(MediaVariant.inDisplayOrder(stored).map(\.name),
+                       ["thumbnail", "small", "medium", "large", "original_webp", "banner", "zoom"])
+        XCTAssertEqual(MediaVariant.inDisplayOrder([]), [])
+    }
+}

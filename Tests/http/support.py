@@ -2,6 +2,7 @@
 scripts/test) and small helpers to call the API, mediactl and scripts/stackctl. The pytest
 fixtures in conftest.py hand out these same helpers."""
 import os
+import re
 import subprocess
 
 import requests
@@ -57,3 +58,21 @@ def stackctl(action, service, check=True):
     if check and result.returncode != 0:
         raise AssertionError(f"stackctl {action} {service} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     return result
+
+
+METRIC_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$")
+
+
+def scrape():
+    """/metrics as (text, {series: value}), checking it is the Prometheus text format."""
+    response = api("GET", "/metrics", key=None)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    values = {}
+    for line in response.text.splitlines():
+        if line.startswith("#") or not line:
+            continue
+        match = METRIC_LINE.match(line)
+        assert match, f"not exposition format: {line!r}"
+        values[match.group(1)] = float(match.group(2))
+    return response.text, values

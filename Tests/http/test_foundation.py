@@ -73,6 +73,11 @@ def test_revoked_key_is_refused():
     assert api("GET", "/api/v1/media/list", key=key).status_code == 200
     key_id = key.split("_")[1]
     mediactl("key", "revoke", key_id)
+    # Each API worker trusts a key it checked for AUTH_CACHE_SECONDS; after that, refused.
+    revoked = time.time()
+    deadline = revoked + int(os.environ.get("AUTH_CACHE_SECONDS", "5")) + 1
+    while api("GET", "/api/v1/media/list", key=key).status_code == 200 and time.time() < deadline:
+        time.sleep(0.2)
     assert_envelope(api("GET", "/api/v1/media/list", key=key), 401, "unauthorized")
     listing = mediactl("key", "list", "--org", os.environ["MEDIA_DEMO_ORG"]).stdout
     assert key_id in listing and key not in listing, "keys are listed by id, never in clear"

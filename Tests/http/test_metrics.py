@@ -4,30 +4,14 @@ from Redis, and nginx refusing scrapes from addresses outside loopback/private n
 import http.client
 import os
 import pathlib
-import re
 import signal
 import ssl
 import time
 import urllib.parse
 
 from media_helpers import jpeg, upload, uploaded
-from support import BASE_URL, CA_CERT, DATA_DIR, REPO, api, stackctl
+from support import BASE_URL, CA_CERT, DATA_DIR, REPO, api, scrape, stackctl
 
-LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$")
-
-
-def scrape():
-    response = api("GET", "/metrics", key=None)
-    assert response.status_code == 200, response.text
-    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-    values = {}
-    for line in response.text.splitlines():
-        if line.startswith("#") or not line:
-            continue
-        match = LINE.match(line)
-        assert match, f"not exposition format: {line!r}"
-        values[match.group(1)] = float(match.group(2))
-    return response.text, values
 
 
 def test_format_families_and_whole_pool_gauges():

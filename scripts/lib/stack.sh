@@ -195,6 +195,10 @@ stack_settings() {
     STACK_SETTINGS[JOB_RETRY_BASE_SECONDS]=1
     STACK_SETTINGS[JOB_MAX_ATTEMPTS]=3
     STACK_SETTINGS[WORKER_SHUTDOWN_TIMEOUT_SECONDS]=10
+    # media-worker's own consistency pass every 5 s, leaving alone what is younger than 40 s
+    # (the fault suite waits for a pass to repair what its faults left behind).
+    STACK_SETTINGS[RECONCILE_INTERVAL_SECONDS]=5
+    STACK_SETTINGS[RECONCILE_GRACE_SECONDS]=40
   fi
 }
 

@@ -15,12 +15,14 @@ struct MediaProcessor {
 
     /// Rebuilds every variant from the current original; the media ends `ready`.
     func rebuildVariants(_ media: Media) throws -> Media {
+        let window = CommitWindow(graceSeconds: config.reconcile.graceSeconds)
         let original = try stageOriginal(of: media)
         progress(20)
         Telemetry.decoding(width: media.width, height: media.height, operation: "variants")
         var updated = media
         updated.variants = try makeVariants(from: .file(path: original.path), for: media, version: media.version)
         progress(90)
+        try window.check()
         try commit(updated, replacing: media)
         return updated
     }
@@ -29,6 +31,7 @@ struct MediaProcessor {
     /// URLs never see new bytes), rebuilds the variants if asked, else removes them.
     func crop(_ media: Media, _ request: CropRequest, targetVersion: Int) throws -> Media {
         guard media.version < targetVersion else { return media }   // a re-run of a crop already applied
+        let window = CommitWindow(graceSeconds: config.reconcile.graceSeconds)
         let original = try stageOriginal(of: media)
         progress(20)
         Telemetry.decoding(width: media.width, height: media.height, operation: "crop")
@@ -51,6 +54,7 @@ struct MediaProcessor {
         updated.checksum = "sha256:" + SHA256.hash(encoded.bytes).hexString
         updated.variants = request.regenerateVariants
             ? try makeVariants(from: .bytes(encoded.bytes), for: updated, version: targetVersion) : []
+        try window.check()
         progress(90)
         try commit(updated, replacing: media)
         return updated

@@ -56,6 +56,7 @@ struct MediaUploader {
         let storage = try resources.storage()
         // Keys are noted before their PUT: a PUT whose answer was lost may still have stored them.
         var written: [String] = []
+        let window = CommitWindow(graceSeconds: config.reconcile.graceSeconds)
         do {
             try Self.noting(key.text, in: &written) {
                 try timer.measure("storage") {
@@ -74,6 +75,7 @@ struct MediaUploader {
                               width: width, height: height, checksum: "sha256:\(upload.sha256)", alt: options.alt,
                               caption: options.caption, description: options.description, isPrivate: options.isPrivate,
                               status: .ready, variants: variants, createdAt: "", updatedAt: "")
+            try window.check()
             return try timer.measure("database") {
                 try MediaStore(database: resources.database).insert(media)
                 return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media

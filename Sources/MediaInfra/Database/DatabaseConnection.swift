@@ -258,6 +258,7 @@ public final class DatabaseConnection: @unchecked Sendable {
         }
         let ok = binds.withUnsafeMutableBufferPointer { mysql_stmt_bind_result(statement, $0.baseAddress) }
         if ok != 0 { throw failure(statement: statement) }
+        let columns = ResultColumns(names)
         var rows: [DatabaseRow] = []
         while true {
             let status = mysql_stmt_fetch(statement)
@@ -273,7 +274,7 @@ public final class DatabaseConnection: @unchecked Sendable {
                     values.append(String(decoding: bytes, as: UTF8.self))
                 }
             }
-            rows.append(DatabaseRow(columns: names, values: values))
+            rows.append(DatabaseRow(columns: columns, values: values))
         }
         return rows
     }

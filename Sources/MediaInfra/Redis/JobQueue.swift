@@ -184,6 +184,12 @@ public struct JobQueue {
                            "1", Self.metricsKey] + increments.flatMap { [$0.0, String($0.1)] })
     }
 
+    /// Sets gauges kept beside the job counters (the time of the last reconcile pass).
+    public func setMetrics(_ values: [(String, Int)]) throws {
+        guard !values.isEmpty else { return }
+        try redis.command(["HSET", Self.metricsKey] + values.flatMap { [$0.0, String($0.1)] })
+    }
+
     /// The job counters, series text → value.
     public func metrics() throws -> [(String, Int)] {
         let fields = try redis.command(["HGETALL", Self.metricsKey]).array ?? []
