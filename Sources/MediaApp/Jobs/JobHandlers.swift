@@ -7,11 +7,11 @@ import MediaInfra
 struct JobHandlers {
     let resources: ServiceResources
 
-    func run(_ job: Job, progress: @escaping (Int) -> Void) throws -> JSONValue {
+    func run(_ job: Job, timer: StageTimer = StageTimer(), progress: @escaping (Int) -> Void) throws -> JSONValue {
         guard let media = try MediaStore(database: resources.database).find(id: job.mediaId, organizationId: job.organizationId) else {
             throw JobFailure.permanent("media \(job.mediaId) no longer exists")
         }
-        let processor = MediaProcessor(resources: resources, progress: progress)
+        let processor = MediaProcessor(resources: resources, progress: progress, timer: timer)
         switch job.type {
         case .variants, .upload:
             let updated = try processor.rebuildVariants(media)

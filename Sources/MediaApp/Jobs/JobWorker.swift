@@ -51,15 +51,16 @@ public final class JobWorker {
                                   intervalSeconds: max(1, Double(config.reclaimIdleSeconds) / 3))
         defer { heartbeat.stop() }
         let started = monotonicNow()
+        let timer = StageTimer()
         do {
-            let result = try JobHandlers(resources: resources).run(job) { percent in
+            let result = try JobHandlers(resources: resources).run(job, timer: timer) { percent in
                 _ = try? JobQueue(redis: self.resources.redis).progress(jobId: job.id, percent: percent)
             }
             try queue.complete(delivery, result: result.serializedString, at: Timestamp.rfc3339(Date()))
             try queue.unlock(mediaId: job.mediaId, owner: job.id)
             recordMetrics(job, outcome: "completed", since: started, queue: queue)
             log.event("job completed", ["job": job.id, "type": job.type.rawValue, "attempt": String(attempt),
-                                        "seconds": String(format: "%.2f", monotonicNow() - started)])
+                                        "seconds": String(format: "%.2f", monotonicNow() - started), "stages": timer.headerValue])
         } catch {
             let reason = Self.reason(error)
             if !JobHandlers.isPermanent(error), let delay = config.retry.delay(afterFailedAttempt: attempt) {
@@ -96,29 +97,30 @@ public final class JobWorker {
 /// its media lock, on a connection of its own while the job thread is busy in libvips.
 final class Heartbeat: Sendable {
     private let running = Flag(true)
+    /// Signalled by `stop`, so the thread leaves at once instead of at its next tick (a
+    /// sleeping heartbeat held every finished job back by up to its sleep).
+    private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
     init(settings: RedisSettings, consumer: String, delivery: JobQueue.Delivery, mediaId: String, intervalSeconds: Double) {
         let running = self.running
+        let wake = self.wake
         let finished = self.finished
         Thread.detachNewThread {
             let redis = RedisConnection(settings: settings)
             let queue = JobQueue(redis: redis)
-            var next = monotonicNow() + intervalSeconds
-            while running.isSet {
-                if monotonicNow() >= next {
-                    _ = try? queue.heartbeat(consumer: consumer, entryId: delivery.entryId)
-                    _ = try? queue.renewLock(mediaId: mediaId, owner: delivery.jobId, ttlSeconds: JobScheduler.lockSeconds)
-                    next = monotonicNow() + intervalSeconds
-                }
-                Thread.sleep(forTimeInterval: 0.1)
+            while running.isSet, wake.wait(timeout: .now() + intervalSeconds) == .timedOut {
+                _ = try? queue.heartbeat(consumer: consumer, entryId: delivery.entryId)
+                _ = try? queue.renewLock(mediaId: mediaId, owner: delivery.jobId, ttlSeconds: JobScheduler.lockSeconds)
             }
+            redis.close()
             finished.signal()
         }
     }
 
     func stop() {
         running.set(false)
+        wake.signal()
         finished.wait()
     }
 }

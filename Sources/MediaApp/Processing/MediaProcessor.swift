@@ -11,6 +11,8 @@ import S3
 struct MediaProcessor {
     let resources: ServiceResources
     var progress: (Int) -> Void = { _ in }
+    /// Where the time went (fetch, variants, storage, database), for the job's log line.
+    var timer = StageTimer()
     var config: AppConfig { resources.config }
 
     /// Rebuilds every variant from the current original; the media ends `ready`.
@@ -63,21 +65,25 @@ struct MediaProcessor {
     /// Downloads the media's original into a staged file.
     func stageOriginal(of media: Media) throws -> StagedFile {
         let stager = try FileStager(maxBytes: Int.max)
-        try resources.storage().getObject(bucket: media.bucket, key: media.objectKey) { try stager.write($0) }
-        return try stager.finish()
+        return try timer.measure("fetch") {
+            try resources.storage().getObject(bucket: media.bucket, key: media.objectKey) { try stager.write($0) }
+            return try stager.finish()
+        }
     }
 
     private func makeVariants(from source: ImageSource, for media: Media, version: Int) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try generator.generate(source)
+        let encoded = try timer.measure("variants") { try generator.generate(source) }
         progress(70)
         let storage = try resources.storage()
         return try encoded.map { variant in
             let key = ObjectKey.variant(orgSlug: media.orgSlug, mediaId: media.id, variant: variant.name, version: version,
                                         fileExtension: variant.format.fileExtension)
-            try storage.putObject(bucket: media.bucket, key: key.text, body: variant.bytes, contentType: variant.mimeType,
-                                  cacheControl: MediaUploader.cacheControl(isPrivate: media.isPrivate))
+            try timer.measure("storage") {
+                _ = try storage.putObject(bucket: media.bucket, key: key.text, body: variant.bytes, contentType: variant.mimeType,
+                                          cacheControl: MediaUploader.cacheControl(isPrivate: media.isPrivate))
+            }
             return MediaVariant(name: variant.name, objectKey: key.text, mimeType: variant.mimeType, size: variant.bytes.count,
                                 width: variant.width, height: variant.height)
         }
@@ -85,7 +91,9 @@ struct MediaProcessor {
 
     /// Saves the new state, then removes the objects no longer referenced.
     private func commit(_ updated: Media, replacing old: Media) throws {
-        try MediaStore(database: resources.database).replaceOriginalAndVariants(updated, status: .ready)
+        try timer.measure("database") {
+            try MediaStore(database: resources.database).replaceOriginalAndVariants(updated, status: .ready)
+        }
         let kept = Set([updated.objectKey] + updated.variants.map(\.objectKey))
         let stale = ([old.objectKey] + old.variants.map(\.objectKey)).filter { !kept.contains($0) }
         if !stale.isEmpty, (try? resources.storage().deleteObjects(bucket: old.bucket, keys: stale)) == nil {
