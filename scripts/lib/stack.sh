@@ -660,7 +660,7 @@ stack_start_api() {
   mkdir -p "$(dirname "$STACK_API_SOCKET")"
   # A socket left by a killed master would make the new one fail to bind.
   [[ -S $STACK_API_SOCKET ]] && rm -f "$STACK_API_SOCKET"
-  stack_spawn api env MALLOC_ARENA_MAX=2 VIPS_WARNING=0 \
+  stack_spawn api env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 VIPS_WARNING=0 \
     bash -c 'set -a; . "$1"; set +a; exec "$2"' _ "$STACK_ENV_FILE" "$STACK_BIN_DIR/media-api"
   stack_wait api 30 "media-api accepts connections on $STACK_API_SOCKET" stack_socket_accepts "$STACK_API_SOCKET"
 }
@@ -675,7 +675,7 @@ stack_stop_api() {
 stack_start_worker() {
   stack_running worker && return 0
   stack_check_binary media-worker
-  stack_spawn worker env MALLOC_ARENA_MAX=2 VIPS_WARNING=0 \
+  stack_spawn worker env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 VIPS_WARNING=0 \
     bash -c 'set -a; . "$1"; set +a; exec "$2"' _ "$STACK_ENV_FILE" "$STACK_BIN_DIR/media-worker"
   # No readiness signal: it must at least survive reading its configuration.
   sleep 1
