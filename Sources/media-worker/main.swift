@@ -60,26 +60,23 @@ Vips.start(allowedImageTypes: config.media.allowedTypes.imageTypes, maxConcurren
 let stopping = Flag()
 let running = DispatchGroup()
 let host = ProcessInfo.processInfo.hostName
-for index in 0..<config.jobs.threads {
+/// Runs `body` on a thread of its own with its own connections, counted in `running`.
+func startThread(_ body: @escaping @Sendable (ServiceResources) -> Void) {
     running.enter()
     let thread = Thread {
         let resources = ServiceResources(config: config)
-        JobWorker(resources: resources, consumer: "\(host)-\(getpid())-\(index)", stopping: stopping).run()
+        body(resources)
         resources.close()
         running.leave()
     }
     thread.stackSize = 8 << 20
     thread.start()
 }
+for index in 0..<config.jobs.threads {
+    startThread { JobWorker(resources: $0, consumer: "\(host)-\(getpid())-\(index)", stopping: stopping).run() }
+}
 if config.reconcile.intervalSeconds > 0 {
-    running.enter()
-    let thread = Thread {
-        let resources = ServiceResources(config: config)
-        ReconcileLoop(resources: resources, owner: "\(host)-\(getpid())", stopping: stopping).run()
-        resources.close()
-        running.leave()
-    }
-    thread.start()
+    startThread { ReconcileLoop(resources: $0, owner: "\(host)-\(getpid())", stopping: stopping).run() }
 }
 PoolEnvironment.announceReady()
 RequestLog().event("media-worker started", ["threads": String(config.jobs.threads), "pid": String(getpid())])
