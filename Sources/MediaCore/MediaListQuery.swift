@@ -58,6 +58,14 @@ public struct MediaListQuery: Sendable, Equatable {
             || "/+-.".utf8.contains(byte)
     }
 
+    /// Totals from this size up are remembered for `rememberedTotalSeconds` by each API process
+    /// (counting them is the cost of a list in a large library: 280–790 ms at 1,000,000
+    /// media); smaller ones are always counted, cheaply and exactly.
+    public static let rememberedTotalThreshold = 10_000
+    public static let rememberedTotalSeconds = 10.0
+
+    public static func remembersTotal(_ total: Int) -> Bool { total >= rememberedTotalThreshold }
+
     /// The total a page already tells, saving a COUNT: a page that is not full ends the list,
     /// so the total is its offset plus its items. Not for a full page, nor for an empty page
     /// past the start (the offset may lie beyond the end).

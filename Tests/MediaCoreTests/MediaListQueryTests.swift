@@ -48,4 +48,10 @@ final class MediaListQueryTests: XCTestCase {
         XCTAssertNil(MediaListQuery.totalFromPage(count: 20, limit: 20, offset: 0), "a full page may have more after it")
         XCTAssertNil(MediaListQuery.totalFromPage(count: 0, limit: 20, offset: 60), "the offset may lie past the end")
     }
+
+    func testOnlyLargeTotalsAreRemembered() {
+        XCTAssertFalse(MediaListQuery.remembersTotal(9_999))
+        XCTAssertTrue(MediaListQuery.remembersTotal(10_000))
+        XCTAssertLessThanOrEqual(MediaListQuery.rememberedTotalSeconds, 30, "a remembered total lags writes by at most this")
+    }
 }
