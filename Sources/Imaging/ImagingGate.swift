@@ -18,9 +18,12 @@ public enum ImagingGate {
 
     static func setLimit(_ limit: Int) { gate.setLimit(max(1, limit)) }
 
-    /// Runs `body` once fewer than `limit` jobs are running.
-    public static func run<T>(_ body: () throws(ImagingError) -> T) throws(ImagingError) -> T {
+    /// Runs `body` once fewer than `limit` jobs are running; `waited` learns how long that took
+    /// (seconds), for the caller's timings.
+    public static func run<T>(waited: (Double) -> Void = { _ in }, _ body: () throws(ImagingError) -> T) throws(ImagingError) -> T {
+        let arrived = ProcessInfo.processInfo.systemUptime
         gate.enter()
+        waited(ProcessInfo.processInfo.systemUptime - arrived)
         defer {
             // The pages of the decoded images and encode buffers go back to the kernel now,
             // instead of staying in glibc's arenas at the burst's peak (a few ms per call).

@@ -27,9 +27,10 @@ public struct VariantGenerator: Sendable {
     /// converted to sRGB, metadata stripped, never upscaled, alpha and animation kept where
     /// the output format allows. Throws `.unsupportedType`, `.tooManyPixels` (checked on the
     /// header, before decoding) or `.invalidImage` (corrupt or truncated data).
-    public func generate(_ source: ImageSource) throws(ImagingError) -> [EncodedVariant] {
+    /// `waited` learns how long the job queued behind others (`ImagingGate`), in seconds.
+    public func generate(_ source: ImageSource, waited: (Double) -> Void = { _ in }) throws(ImagingError) -> [EncodedVariant] {
         Vips.ensureStarted()
-        return try ImagingGate.run { () throws(ImagingError) in try generateNow(source) }
+        return try ImagingGate.run(waited: waited) { () throws(ImagingError) in try generateNow(source) }
     }
 
     private func generateNow(_ source: ImageSource) throws(ImagingError) -> [EncodedVariant] {

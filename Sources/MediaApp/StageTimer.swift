@@ -1,5 +1,6 @@
 /// Wall time per stage of one request, reported as a `Server-Timing` header so clients and
 /// benchmarks see where the server spent it (receive, probe, variants, storage, database).
+/// `queued` is the part of `variants` spent waiting for a turn (IMAGE_MAX_CONCURRENT_DECODES).
 final class StageTimer {
     private var stages: [(name: String, milliseconds: Double)] = []
     private let started = monotonicNow()
@@ -10,6 +11,9 @@ final class StageTimer {
         defer { add(name, (monotonicNow() - start) * 1000) }
         return try body()
     }
+
+    /// Adds a duration measured elsewhere (the time an image job queued for its turn).
+    func add(_ name: String, seconds: Double) { add(name, seconds * 1000) }
 
     private func add(_ name: String, _ milliseconds: Double) {
         if let index = stages.firstIndex(where: { $0.name == name }) {

@@ -42,6 +42,12 @@ def large_jpeg(width, height, seed):
     return out.getvalue()
 
 
+def server_timing(response):
+    """`Server-Timing: receive;dur=1.2, variants;dur=830.5, ...` as {stage: milliseconds}."""
+    return {name.strip(): float(duration) for name, duration in
+            re.findall(r"([a-z]+);dur=([0-9.]+)", response.headers.get("Server-Timing", ""))}
+
+
 def test_a_burst_of_large_uploads_queues_and_every_one_succeeds():
     count = 8   # the test pool serves 2 workers x 4 threads: every upload is in flight at once
     images = [large_jpeg(4000, 3000, seed) for seed in range(count)]   # 12 megapixels each
@@ -60,6 +66,11 @@ def test_a_burst_of_large_uploads_queues_and_every_one_succeeds():
         for media in created:
             assert (media["width"], media["height"]) == (4000, 3000)
             assert len(media["variants"]) == 5
+        # 8 uploads in flight, at most 2 image jobs per worker process at once: some waited
+        # their turn, and Server-Timing says for how long (part of their `variants` time).
+        waits = [server_timing(r)["queued"] for r in responses]
+        assert max(waits) >= 200, f"no upload queued behind the decode bound: {waits}"
+        assert all(server_timing(r)["queued"] <= server_timing(r)["variants"] for r in responses)
         assert elapsed < 170
     finally:
         for media in created:

@@ -74,7 +74,7 @@ struct MediaProcessor {
     private func makeVariants(from source: ImageSource, for media: Media, version: Int) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try timer.measure("variants") { try generator.generate(source) }
+        let encoded = try timer.measure("variants") { try generator.generate(source) { timer.add("queued", seconds: $0) } }
         progress(70)
         let storage = try resources.storage()
         return try encoded.map { variant in

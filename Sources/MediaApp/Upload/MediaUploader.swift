@@ -96,7 +96,7 @@ struct MediaUploader {
                        written: inout [String]) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try timer.measure("variants") { try generator.generate(source) }
+        let encoded = try timer.measure("variants") { try generator.generate(source) { timer.add("queued", seconds: $0) } }
         let storage = try resources.storage()
         var variants: [MediaVariant] = []
         for variant in encoded {
