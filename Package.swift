@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MediaCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaAppTests", dependencies: ["MediaApp", "MediaHTTP", "MediaCore"]),
         // Against the live stack started by scripts/test (addresses from the environment).
-        .testTarget(name: "IntegrationTests", dependencies: ["S3", "MediaCore", "MediaInfra", "MediaApp", "Hashing"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["S3", "MediaCore", "MediaHTTP", "MediaInfra", "MediaApp", "Hashing"]),
     ],
     swiftLanguageModes: [.v6]
 )

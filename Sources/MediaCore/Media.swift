@@ -22,11 +22,12 @@ public struct MediaVariant: Sendable, Equatable {
 }
 
 extension MediaVariant {
+    private static let contractOrder = VariantSpec.defaults.map(\.name)
+
     /// The contract's variants in its order (thumbnail … original_webp), then any others an
     /// operator configured, by name: the order answers list them in.
     public static func inDisplayOrder(_ variants: [MediaVariant]) -> [MediaVariant] {
-        let contract = VariantSpec.defaults.map(\.name)
-        func rank(_ variant: MediaVariant) -> Int { contract.firstIndex(of: variant.name) ?? contract.count }
+        func rank(_ variant: MediaVariant) -> Int { contractOrder.firstIndex(of: variant.name) ?? contractOrder.count }
         return variants.sorted { (rank($0), $0.name) < (rank($1), $1.name) }
     }
 }

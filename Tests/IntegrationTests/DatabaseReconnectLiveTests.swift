@@ -7,13 +7,10 @@ import XCTest
 /// transaction (here: killed from another session, as a database restart does) must not
 /// leave the thread's connection dead for good.
 final class DatabaseReconnectLiveTests: XCTestCase {
-    private func settings() throws -> DatabaseSettings {
-        let environment = ProcessInfo.processInfo.environment
-        guard environment["DB_PORT"] != nil, environment["S3_BUCKET"] != nil else {
-            XCTFail("live database tests need the stack's environment: run ./scripts/test (never skipped)")
-            throw CancellationError()
-        }
-        return try AppConfig.load(from: environment).database
+    /// Two sessions: the one under test, and one to kill it from.
+    private func victimAndKiller() throws -> (victim: DatabaseConnection, killer: DatabaseConnection) {
+        let settings = try LiveDatabase.settings()
+        return (DatabaseConnection(settings: settings), DatabaseConnection(settings: settings))
     }
 
     private func connectionId(_ connection: DatabaseConnection) throws -> Int {
@@ -21,10 +18,7 @@ final class DatabaseReconnectLiveTests: XCTestCase {
     }
 
     func testAConnectionKilledBeforeCommitIsReopenedForTheNextStatement() throws {
-        DatabaseConnection.initializeLibrary()
-        let settings = try settings()
-        let victim = DatabaseConnection(settings: settings)
-        let killer = DatabaseConnection(settings: settings)
+        let (victim, killer) = try victimAndKiller()
         defer { victim.close(); killer.close() }
         let first = try connectionId(victim)
         XCTAssertThrowsError(try victim.transaction {
@@ -38,10 +32,7 @@ final class DatabaseReconnectLiveTests: XCTestCase {
     }
 
     func testAConnectionKilledInsideTheBodyIsReopenedToo() throws {
-        DatabaseConnection.initializeLibrary()
-        let settings = try settings()
-        let victim = DatabaseConnection(settings: settings)
-        let killer = DatabaseConnection(settings: settings)
+        let (victim, killer) = try victimAndKiller()
         defer { victim.close(); killer.close() }
         let first = try connectionId(victim)
         XCTAssertThrowsError(try victim.transaction {

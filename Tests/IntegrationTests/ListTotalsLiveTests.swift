@@ -1,5 +1,4 @@
 import Foundation
-import MediaApp
 import MediaCore
 import MediaInfra
 import XCTest
@@ -9,15 +8,10 @@ import XCTest
 /// interval when paging through a big library).
 final class ListTotalsLiveTests: XCTestCase {
     func testSmallTotalsAreCountedEveryTimeAndLargeOnesAreRememberedBriefly() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard environment["DB_PORT"] != nil, environment["S3_BUCKET"] != nil else {
-            return XCTFail("live database tests need the stack's environment: run ./scripts/test (never skipped)")
-        }
-        DatabaseConnection.initializeLibrary()
-        let database = DatabaseConnection(settings: try AppConfig.load(from: environment).database)
+        let database = DatabaseConnection(settings: try LiveDatabase.settings())
         defer { database.close() }
-        let slug = "totals-\(UUID().uuidString.prefix(8).lowercased())"
-        let organization = try OrganizationStore(database: database).create(id: UUID().uuidString.lowercased(), slug: slug, name: slug)
+        let organization = try LiveDatabase.newOrganization(database, prefix: "totals")
+        let slug = organization.slug
         // Rows only: no objects, so they go before the test ends (media-worker's consistency
         // pass would otherwise look for their objects).
         defer { _ = try? database.execute("DELETE FROM media WHERE organization_id = ?", [.text(organization.id)]) }

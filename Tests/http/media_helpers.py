@@ -1,12 +1,11 @@
 """Making test images and uploading them, shared by the media tests."""
 import io
 import os
-import subprocess
 
 import boto3
 from PIL import Image
 
-from support import BIN_DIR, api, mediactl
+from support import api, mediactl
 
 ORG = os.environ.get("MEDIA_DEMO_ORG", "demo")
 

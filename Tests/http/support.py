@@ -52,6 +52,25 @@ def mediactl(*arguments):
     return subprocess.run([os.path.join(BIN_DIR, "mediactl"), *arguments], capture_output=True, text=True, check=True)
 
 
+def children(pid):
+    """The child processes of `pid` (a pool master's workers), sorted; [] once it is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return sorted(int(child) for child in f.read().split())
+    except FileNotFoundError:
+        return []
+
+
+def service_master(service):
+    """The main pid of a service of the test stack (for api and worker: the pool master)."""
+    return int(stackctl("pid", service).stdout.strip())
+
+
+def pool_children(service):
+    """The worker processes of a pool service (api or worker) of the test stack."""
+    return children(service_master(service))
+
+
 def stackctl(action, service, check=True):
     result = subprocess.run(["bash", os.path.join(REPO, "scripts", "stackctl"), DATA_DIR, action, service],
                             capture_output=True, text=True, timeout=180)

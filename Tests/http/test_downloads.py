@@ -15,7 +15,7 @@ import uuid
 import pytest
 import requests
 
-from support import BIN_DIR, DEMO_KEY, api, mediactl, stackctl
+from support import DEMO_KEY, api, children, mediactl, stackctl
 
 DEMO_ORG = os.environ.get("MEDIA_DEMO_ORG", "demo")
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ImagingTests", "Fixtures")
@@ -255,10 +255,8 @@ def test_keys_outside_the_layout_never_serve_bytes(image, path):
 # --- a large object: streamed, memory flat ---------------------------------------------
 
 def worker_rss_kib(master):
-    with open(f"/proc/{master}/task/{master}/children") as f:
-        pids = [int(p) for p in f.read().split()]
     sizes = {}
-    for pid in pids:
+    for pid in children(master):
         try:
             with open(f"/proc/{pid}/status") as f:
                 sizes[pid] = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))

@@ -16,7 +16,7 @@ import urllib.parse
 import uuid
 
 from media_helpers import ORG, jpeg, s3, upload
-from support import BASE_URL, BIN_DIR, CA_CERT, api, scrape, stackctl
+from support import BASE_URL, BIN_DIR, CA_CERT, api, pool_children, scrape, stackctl
 
 SUMMARY = []   # printed at the end of the pytest run (see conftest.py)
 
@@ -83,12 +83,6 @@ class MixedLoad:
         self.running = False
         for thread in self.threads:
             thread.join(timeout=120)
-
-
-def pool_children(service):
-    master = stackctl("pid", service).stdout.strip()
-    with open(f"/proc/{master}/task/{master}/children") as children:
-        return [int(pid) for pid in children.read().split()]
 
 
 def kill_api_worker():

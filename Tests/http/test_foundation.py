@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from support import BASE_URL, DEMO_KEY, api, mediactl, stackctl
+from support import DEMO_KEY, api, mediactl, stackctl
 
 # What the contract allows for an id; a generated one (nginx's or the service's) fits it too.
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")

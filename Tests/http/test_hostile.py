@@ -4,23 +4,19 @@ corpus the API's worker processes are the same ones (nothing crashed), and nothi
 in S3 or the database. Inputs that are odd but legitimate (unicode and `../` in filenames,
 SQL and LIKE metacharacters in a search) are accepted, and shown to be handled safely."""
 import json
-import os
-import subprocess
 
 import pytest
 
 from hostile_corpus import CASES, CODES, jpeg_bytes
 from media_helpers import ORG, objects_under, upload, uploaded
-from support import DATA_DIR, REPO, api
+from support import api, children, service_master
 
 MINIMUM_CASES = 40
 
 
 def api_worker_pids():
-    master = subprocess.run(["bash", os.path.join(REPO, "scripts", "stackctl"), DATA_DIR, "pid", "api"],
-                            capture_output=True, text=True, check=True).stdout.strip()
-    with open(f"/proc/{master}/task/{master}/children") as children:
-        return master, sorted(children.read().split())
+    master = service_master("api")
+    return master, children(master)
 
 
 def media_total():

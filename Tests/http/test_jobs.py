@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from media_helpers import ORG, jpeg, objects_under, other_org, png_with_alpha, s3, uploaded, upload
-from support import CA_CERT, api, stackctl
+from support import api, pool_children, stackctl
 
 VARIANTS = ["thumbnail", "small", "medium", "large", "original_webp"]
 
@@ -171,13 +171,6 @@ def test_other_organizations_cannot_process_my_media():
 
 # --- The queue's guarantees -------------------------------------------------------------------
 
-def worker_pids():
-    """The job processes: children of the media-worker master."""
-    master = stackctl("pid", "worker").stdout.strip()
-    with open(f"/proc/{master}/task/{master}/children") as children:
-        return [int(pid) for pid in children.read().split()]
-
-
 def test_worker_killed_mid_job_the_job_is_taken_over_and_completes():
     response = upload(jpeg(5000, 3750, color=(10, 80, 200)), generateVariants=True, **{"async": True})
     job_id = response.json()["jobId"]
@@ -185,7 +178,7 @@ def test_worker_killed_mid_job_the_job_is_taken_over_and_completes():
     while api("GET", f"/api/v1/media/job/{job_id}").json()["state"] != "active":
         assert time.time() < deadline, "the job never started"
         time.sleep(0.05)
-    for pid in worker_pids():
+    for pid in pool_children("worker"):
         os.kill(pid, signal.SIGKILL)   # the master starts new ones; they take the job over
     job = wait_for_job(job_id, timeout=180)
     assert job["state"] == "completed", job
@@ -241,7 +234,7 @@ def test_redis_down_queue_endpoints_answer_503_and_sync_ones_keep_working():
 
 
 def test_many_short_jobs_on_two_workers_each_run_exactly_once():
-    assert len(worker_pids()) >= 2, "the test stack runs two worker processes"
+    assert len(pool_children("worker")) >= 2, "the test stack runs two worker processes"
     jobs = []
     for _ in range(30):
         media = uploaded(jpeg(200, 150))

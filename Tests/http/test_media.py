@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from media_helpers import ORG, jpeg, objects_under, other_org, png_with_alpha, upload, uploaded
-from support import CA_CERT, api, stackctl
+from support import api, stackctl
 
 VARIANTS = ["thumbnail", "small", "medium", "large", "original_webp"]
 

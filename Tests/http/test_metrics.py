@@ -10,7 +10,7 @@ import time
 import urllib.parse
 
 from media_helpers import jpeg, upload, uploaded
-from support import BASE_URL, CA_CERT, DATA_DIR, REPO, api, scrape, stackctl
+from support import BASE_URL, CA_CERT, DATA_DIR, REPO, api, children, scrape, service_master
 
 
 
@@ -70,15 +70,10 @@ def test_job_metrics_come_from_redis():
     assert values["media_jobs_queue_depth"] >= 0 and values["media_jobs_oldest_age_seconds"] >= 0
 
 
-def workers_of(master):
-    with open(f"/proc/{master}/task/{master}/children") as f:
-        return sorted(int(pid) for pid in f.read().split())
-
-
 def test_a_killed_worker_shows_as_a_restart():
-    master = int(stackctl("pid", "api").stdout.strip())
+    master = service_master("api")
     _, before = scrape()
-    victim = workers_of(master)[0]
+    victim = children(master)[0]
     os.kill(victim, signal.SIGKILL)
     deadline = time.time() + 30
     while True:
@@ -91,7 +86,7 @@ def test_a_killed_worker_shows_as_a_restart():
             pass  # a request may land on the dying worker
         assert time.time() < deadline, "restart not counted"
         time.sleep(0.2)
-    assert victim not in workers_of(master)
+    assert victim not in children(master)
     assert after["media_pool_worker_recycles_total"] == before["media_pool_worker_recycles_total"]
     # Counters of the pool survive the worker: totals never go backwards.
     series = 'media_http_requests_total{route="/metrics",method="GET",status="200"}'
@@ -99,9 +94,9 @@ def test_a_killed_worker_shows_as_a_restart():
 
 
 def test_a_killed_job_process_is_counted_through_redis():
-    master = int(stackctl("pid", "worker").stdout.strip())
+    master = service_master("worker")
     _, before = scrape()
-    victim = workers_of(master)[0]
+    victim = children(master)[0]
     os.kill(victim, signal.SIGKILL)
     deadline = time.time() + 30
     while True:
@@ -110,7 +105,7 @@ def test_a_killed_job_process_is_counted_through_redis():
             break
         assert time.time() < deadline, "job process restart not counted"
         time.sleep(0.2)
-    while len(workers_of(master)) < int(os.environ.get("WORKER_PROCESSES", "1")):
+    while len(children(master)) < int(os.environ.get("WORKER_PROCESSES", "1")):
         assert time.time() < deadline, "job process not restarted"
         time.sleep(0.2)
 

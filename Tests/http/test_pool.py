@@ -11,6 +11,7 @@ import time
 import pytest
 
 import fastcgi_client
+from support import children
 
 BIN_DIR = os.environ.get("MEDIA_BIN_DIR", "")
 
@@ -31,11 +32,7 @@ class Pool:
         self.wait_until_serving()
 
     def workers(self):
-        try:
-            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
-                return sorted(int(p) for p in f.read().split())
-        except FileNotFoundError:
-            return []
+        return children(self.process.pid)
 
     def wait_until_serving(self, timeout=10):
         deadline = time.time() + timeout

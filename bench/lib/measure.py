@@ -474,7 +474,7 @@ def report(args):
     out = []
     uploads = load_json(args.results, "uploads")
     if uploads:
-        out.append(f"### a. Upload with 5 variants (sync, through nginx) vs the same 5 outputs elsewhere")
+        out.append("### a. Upload with 5 variants (sync, through nginx) vs the same 5 outputs elsewhere")
         out.append(f"Seconds, median (min–max) of {uploads['runs']} interleaved runs after one warm-up. "
                    f"Load average before {uploads['loadBefore']}, after {uploads['loadAfter']}.")
         out.append("")

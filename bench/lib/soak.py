@@ -2,7 +2,6 @@
 of the service's processes after the first minute and at the end (called by bench/soak)."""
 import collections
 import os
-import subprocess
 import sys
 import time
 

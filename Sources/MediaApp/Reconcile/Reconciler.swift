@@ -177,44 +177,51 @@ public final class Reconciler {
         case .interruptedDelete:
             summary.deleting += 1
             output("deleting  \(label): a delete started \(Self.duration(row.deletingAgeSeconds ?? 0)) ago did not finish")
-            if options.fix, try finishDelete(row) {
-                summary.fixed += 1
-                output("fixed     \(label): delete finished")
+            try repair(label) {
+                try finishDelete(row)
+                return "delete finished"
             }
         case .stalePending:
             summary.pending += 1
             output("pending   \(label): presigned upload never completed (\(Self.duration(row.createdAgeSeconds)) old)")
-            if options.fix, try finishDelete(row) {
-                summary.fixed += 1
-                output("fixed     \(label): pending media and its objects removed")
+            try repair(label) {
+                try finishDelete(row)
+                return "pending media and its objects removed"
             }
         case .missingOriginal:
             summary.missing += 1
             output("missing   \(row.bucket)/\(row.objectKey): the original of media \(row.id) (status \(row.status.rawValue))")
-            if options.fix {
+            try repair(label) {
                 try store.setStatus(id: row.id, organizationId: row.organizationId, .failed)
-                summary.fixed += 1
-                output("fixed     \(label): marked failed")
+                return "marked failed"
             }
         case .missingVariants(let names):
             summary.missing += names.count
             for name in names {
                 output("missing   \(row.bucket)/\(row.variants[name] ?? ""): variant \(name) of media \(row.id)")
             }
-            if options.fix {
+            try repair(label, problems: names.count) {
                 try store.deleteVariants(mediaId: row.id, names: names)
-                summary.fixed += names.count
-                output("fixed     \(label): dropped \(names.count) variant row\(names.count == 1 ? "" : "s"); \(requeueVariants(row))")
+                return "dropped \(names.count) variant row\(names.count == 1 ? "" : "s"); \(requeueVariants(row))"
             }
         }
     }
 
-    /// Delete as the API does (mark, remove the folder in both buckets, drop the row).
-    private func finishDelete(_ row: Reconciliation.Row) throws -> Bool {
+    /// With `--fix`: runs `action` (which answers what it did), counts `problems` as fixed and
+    /// reports it; without, nothing.
+    private func repair(_ label: String, problems: Int = 1, _ action: () throws -> String) throws {
+        guard options.fix else { return }
+        let done = try action()
+        summary.fixed += problems
+        output("fixed     \(label): \(done)")
+    }
+
+    /// Delete as the API does (mark, remove the folder in both buckets, drop the row); a row
+    /// already gone is done.
+    private func finishDelete(_ row: Reconciliation.Row) throws {
         let organization = Organization(id: row.organizationId, slug: row.orgSlug, name: "")
-        guard let media = try store.findForDeletion(id: row.id, in: organization) else { return true }
+        guard let media = try store.findForDeletion(id: row.id, in: organization) else { return }
         _ = try MediaDeleter(resources: resources).delete(media, organization: organization)
-        return true
     }
 
     /// Queues a rebuild of the variants from the original (images only).

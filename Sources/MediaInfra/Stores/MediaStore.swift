@@ -79,11 +79,7 @@ public struct MediaStore {
         var items: [Media] = []
         for row in rows {
             if items.last?.id != row["id"] { items.append(media(row, organization)) }
-            if let name = row["v_name"] {
-                items[items.count - 1].variants.append(MediaVariant(
-                    name: name, objectKey: row["v_object_key"] ?? "", mimeType: row["v_mime_type"] ?? "",
-                    size: row.int("v_size") ?? 0, width: row.int("v_width") ?? 0, height: row.int("v_height") ?? 0))
-            }
+            if row["v_name"] != nil { items[items.count - 1].variants.append(variant(row, prefix: "v_")) }
         }
         return items.map { item in
             var item = item
@@ -102,15 +98,20 @@ public struct MediaStore {
             """, items.map { .text($0.id) })
         var byMedia: [String: [MediaVariant]] = [:]
         for row in rows {
-            byMedia[row["media_id"] ?? "", default: []].append(MediaVariant(
-                name: row["name"] ?? "", objectKey: row["object_key"] ?? "", mimeType: row["mime_type"] ?? "",
-                size: row.int("size") ?? 0, width: row.int("width") ?? 0, height: row.int("height") ?? 0))
+            byMedia[row["media_id"] ?? "", default: []].append(Self.variant(row))
         }
         return items.map { item in
             var item = item
             item.variants = MediaVariant.inDisplayOrder(byMedia[item.id] ?? [])
             return item
         }
+    }
+
+    /// A variant from its columns, named with `prefix` where the query joins them to media.
+    static func variant(_ row: DatabaseRow, prefix: String = "") -> MediaVariant {
+        MediaVariant(name: row[prefix + "name"] ?? "", objectKey: row[prefix + "object_key"] ?? "",
+                     mimeType: row[prefix + "mime_type"] ?? "", size: row.int(prefix + "size") ?? 0,
+                     width: row.int(prefix + "width") ?? 0, height: row.int(prefix + "height") ?? 0)
     }
 
     static func media(_ row: DatabaseRow, _ organization: Organization) -> Media {
