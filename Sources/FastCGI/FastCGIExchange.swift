@@ -49,34 +49,56 @@ public enum FastCGIError: Error {
 }
 
 enum FastCGIExchange {
-    /// Builds the application's request from the FastCGI parameters nginx sends.
+    /// Builds the application's request from the FastCGI parameters nginx sends. Works on the
+    /// C strings' bytes: only the headers and the few parameters used become Swift strings
+    /// (this runs for every request; the Character-level version cost 14 % of a cached GET).
     static func makeRequest(_ raw: UnsafeMutablePointer<FCGX_Request>) -> Request {
         var headers = HTTPHeaders()
-        var parameters: [String: String] = [:]
+        var parameters = CGIParameters()
         if var cursor = raw.pointee.envp {
             while let entry = cursor.pointee {
-                let text = String(cString: entry)
-                if let equals = text.firstIndex(of: "=") {
-                    let name = String(text[..<equals])
-                    let value = String(text[text.index(after: equals)...])
-                    if name.hasPrefix("HTTP_") {
-                        headers.add(name.dropFirst(5).replacingUnderscores().lowercased(), value)
+                let length = strlen(entry)
+                entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                    let text = UnsafeBufferPointer(start: bytes, count: length)
+                    guard let equals = text.firstIndex(of: UInt8(ascii: "=")) else { return }
+                    let name = UnsafeBufferPointer(rebasing: text[..<equals])
+                    let value = UnsafeBufferPointer(rebasing: text[(equals + 1)...])
+                    if let header = headerName(name) {
+                        headers.add(header, String(decoding: value, as: UTF8.self))
                     } else {
-                        parameters[name] = value
+                        parameters.keep(name, value)
                     }
                 }
                 cursor += 1
             }
         }
-        if let type = parameters["CONTENT_TYPE"], !type.isEmpty { headers.set("content-type", type) }
-        let contentLength = parameters["CONTENT_LENGTH"].flatMap { Int($0) }
+        if let type = parameters.contentType, !type.isEmpty { headers.set("content-type", type) }
+        let contentLength = parameters.contentLength.flatMap { Int($0) }
         if let contentLength { headers.set("content-length", String(contentLength)) }
-        let uri = parameters["REQUEST_URI"] ?? parameters["DOCUMENT_URI"] ?? "/"
-        let path = String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
-        return Request(method: parameters["REQUEST_METHOD"] ?? "GET", path: path,
-                       query: QueryParameters(encoded: parameters["QUERY_STRING"] ?? ""),
+        let uri = parameters.requestURI ?? parameters.documentURI ?? "/"
+        let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
+        return Request(method: parameters.requestMethod ?? "GET", path: path,
+                       query: QueryParameters(encoded: parameters.queryString ?? ""),
                        headers: headers, body: FastCGIInput(raw.pointee.in), contentLength: contentLength,
-                       remoteAddress: parameters["REMOTE_ADDR"])
+                       remoteAddress: parameters.remoteAddress)
+    }
+
+    /// `HTTP_X_API_KEY` → `x-api-key`; nil for a parameter that is not a header.
+    static func headerName(_ name: UnsafeBufferPointer<UInt8>) -> String? {
+        let prefix = 5   // "HTTP_"
+        guard name.count > prefix, name[0] == UInt8(ascii: "H"), name[1] == UInt8(ascii: "T"), name[2] == UInt8(ascii: "T"),
+              name[3] == UInt8(ascii: "P"), name[4] == UInt8(ascii: "_") else { return nil }
+        return String(unsafeUninitializedCapacity: name.count - prefix) { buffer in
+            for index in prefix..<name.count {
+                let byte = name[index]
+                buffer[index - prefix] = switch byte {
+                case UInt8(ascii: "_"): UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                default: byte
+                }
+            }
+            return name.count - prefix
+        }
     }
 
     /// Sends status, headers and body. Throws when the web server is gone or the body's producer
@@ -98,6 +120,28 @@ enum FastCGIExchange {
     }
 }
 
-extension Substring {
-    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
+/// The CGI parameters the application reads; the rest nginx sends are skipped unread.
+struct CGIParameters {
+    var contentType: String?
+    var contentLength: String?
+    var requestURI: String?
+    var documentURI: String?
+    var requestMethod: String?
+    var queryString: String?
+    var remoteAddress: String?
+
+    mutating func keep(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
+        func named(_ wanted: StaticString) -> Bool {
+            name.count == wanted.utf8CodeUnitCount
+                && memcmp(name.baseAddress!, wanted.utf8Start, name.count) == 0
+        }
+        let text = { String(decoding: value, as: UTF8.self) }
+        if named("REQUEST_METHOD") { requestMethod = text() }
+        else if named("REQUEST_URI") { requestURI = text() }
+        else if named("QUERY_STRING") { queryString = text() }
+        else if named("CONTENT_TYPE") { contentType = text() }
+        else if named("CONTENT_LENGTH") { contentLength = text() }
+        else if named("DOCUMENT_URI") { documentURI = text() }
+        else if named("REMOTE_ADDR") { remoteAddress = text() }
+    }
 }

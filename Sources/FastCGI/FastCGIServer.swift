@@ -84,18 +84,28 @@ public final class FastCGIServer: Sendable {
         }
         defer { close(epoll) }
 
+        // A busy server finds a connection waiting: accept first, and wait on epoll only when
+        // the accept finds none (saves a system call per request under load).
+        var mayHaveConnection = true
         while true {
             if isStopping {
                 // Draining the backlog: leave once nothing is queued.
                 guard finishBacklog.load(ordering: .relaxed), cfcgi_epoll_wait_readable(epoll, 0) == 1 else { break }
-            } else {
+            } else if !mayHaveConnection {
                 guard cfcgi_epoll_wait_readable(epoll, pollIntervalMilliseconds) == 1 else { continue }
             }
-            // Another thread or process may win the race for this connection: EAGAIN, try again.
-            guard FCGX_Accept_r(request) >= 0 else { continue }
+            // Another thread or process may win the race for this connection: EAGAIN, wait.
+            guard FCGX_Accept_r(request) >= 0 else {
+                mayHaveConnection = false
+                continue
+            }
+            mayHaveConnection = true
             let response = handler.respond(to: FastCGIExchange.makeRequest(request))
             // A web server that went away mid-response costs only this request.
             try? FastCGIExchange.send(response, to: request)
+            // libfcgi then shuts the connection down and waits for nginx to close it. Closing at
+            // once (possible when no input is left) saved three system calls but measured worse:
+            // p99 of a cached GET 40 ms instead of 20 at 64 connections, for 5-10 % more req/s.
             FCGX_Finish_r(request)
             if served.add(1, ordering: .relaxed).newValue == maxRequests { requestStop() }
         }

@@ -5,13 +5,20 @@ public struct SHA256: ~Copyable {
     private let context: OpaquePointer
 
     public init() {
-        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, Self.algorithm, nil) == 1 else {
             fatalError("OpenSSL could not initialise SHA-256")
         }
         self.context = context
     }
 
     deinit { EVP_MD_CTX_free(context) }
+
+    /// Fetched once per process: `EVP_sha256()` makes OpenSSL 3 look the algorithm up in its
+    /// providers on every init, which cost more than hashing an API key.
+    nonisolated(unsafe) private static let algorithm: OpaquePointer = {
+        guard let algorithm = EVP_MD_fetch(nil, "SHA256", nil) else { fatalError("OpenSSL has no SHA-256") }
+        return algorithm
+    }()
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }

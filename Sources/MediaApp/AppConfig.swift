@@ -95,6 +95,10 @@ public struct AppConfig: Sendable {
     /// How long an API worker trusts a key it has checked (AUTH_CACHE_SECONDS): a revoked key
     /// is refused everywhere within this time. 0 checks the database on every request.
     public var authCacheSeconds = 5
+    /// The longest an API worker serves a media row or list page it read earlier
+    /// (MEDIA_CACHE_SECONDS). Normally a write anywhere invalidates it at once (revisions in
+    /// Redis); this bounds staleness only after a write that could not reach Redis. 0 = off.
+    public var mediaCacheSeconds = 10
 
     public static func load(from environment: [String: String]) throws -> AppConfig {
         let env = EnvironmentReader(environment: environment)
@@ -173,7 +177,8 @@ public struct AppConfig: Sendable {
         }
         return AppConfig(database: database, redis: redis, storage: storage, limits: limits, media: media, pool: pool, jobs: jobs,
                          reconcile: reconcile, downloads: downloads, logLevel: logLevel,
-                         authCacheSeconds: try env.int("AUTH_CACHE_SECONDS", default: 5, in: 0...300))
+                         authCacheSeconds: try env.int("AUTH_CACHE_SECONDS", default: 5, in: 0...300),
+                         mediaCacheSeconds: try env.int("MEDIA_CACHE_SECONDS", default: 10, in: 0...300))
     }
 
     private static func loadMedia(_ env: EnvironmentReader) throws -> Media {

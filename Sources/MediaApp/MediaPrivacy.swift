@@ -15,7 +15,7 @@ struct MediaPrivacy {
         updated.isPrivate = isPrivate
         updated.bucket = target
         guard target != media.bucket else {
-            try MediaStore(database: resources.database).updateMetadata(updated)
+            try resources.media.updateMetadata(updated)
             return updated
         }
         let storage = try resources.storage()
@@ -30,7 +30,7 @@ struct MediaPrivacy {
                                                    cacheControl: MediaUploader.cacheControl(isPrivate: isPrivate), metadata: nil))
                 copied.append(key)
             }
-            try MediaStore(database: resources.database).updateMetadata(updated)
+            try resources.media.updateMetadata(updated)
         } catch {
             if !copied.isEmpty { _ = try? storage.deleteObjects(bucket: target, keys: copied) }
             throw error

@@ -12,7 +12,7 @@ enum ObjectReference {
         }
         try checkBucket(bucket, field: bucketField, config: context.config)
         guard key.orgSlug == context.caller.slug,
-              let media = try MediaStore(database: context.resources.database)
+              let media = try context.resources.media
                 .find(objectKey: objectKey, in: context.caller, includeDeleting: includeDeleting),
               bucket == nil || bucket == media.bucket else {
             throw ServiceError.notFound("no object \(objectKey)")

@@ -19,6 +19,8 @@ public struct ExpiringCache<Value> {
         return entry.value
     }
 
+    public mutating func removeAll() { entries.removeAll() }
+
     public mutating func store(_ value: Value, for key: String, now: Double) {
         guard lifetimeSeconds > 0 else { return }
         if entries.count >= capacity && entries[key] == nil {

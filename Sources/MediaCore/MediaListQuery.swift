@@ -12,6 +12,13 @@ public struct MediaListQuery: Sendable, Equatable {
 
     public init() {}
 
+    /// One string per distinct query: the two free texts carry their lengths, so no choice of
+    /// characters in them can make two queries read alike.
+    public var cacheKey: String {
+        func text(_ value: String?) -> String { value.map { "\($0.utf8.count):\($0)" } ?? "-" }
+        return "\(limit)|\(offset)|\(sort.rawValue)|\(order.rawValue)|\(text(typePrefix))|\(text(search))"
+    }
+
     /// `value(name)` gives the query parameter's first value, if present.
     public static func parse(_ value: (String) -> String?) throws(ServiceError) -> MediaListQuery {
         var query = MediaListQuery()

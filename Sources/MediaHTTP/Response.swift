@@ -34,9 +34,14 @@ public struct Response {
     }
 
     public static func json(_ value: JSONValue, status: Int = 200) -> Response {
+        json(bytes: value.serialized(), status: status)
+    }
+
+    /// A JSON body serialized earlier (a cached response).
+    public static func json(bytes: [UInt8], status: Int = 200) -> Response {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json; charset=utf-8")
-        return Response(status: status, headers: headers, body: .bytes(value.serialized()))
+        return Response(status: status, headers: headers, body: .bytes(bytes))
     }
 
     public static func empty(status: Int) -> Response { Response(status: status) }

@@ -6,6 +6,9 @@ public struct Router<Handler>: Sendable where Handler: Sendable {
         public let method: String
         public let pattern: String
         fileprivate let segments: [PatternSegment]
+        /// Ranks matches: a digit per segment (literal 0, parameter 1, wildcard 2), first segment
+        /// most significant, so the smaller score is the more specific route.
+        fileprivate let score: Int
         public let handler: Handler
     }
 
@@ -19,29 +22,37 @@ public struct Router<Handler>: Sendable where Handler: Sendable {
 
     public init() {}
 
+    /// Patterns have at most this many segments (the score holds one digit per segment).
+    static var maxSegments: Int { 24 }
+
     public mutating func add(_ method: String, _ pattern: String, _ handler: Handler) {
         let segments = Self.split(pattern).map(PatternSegment.init)
         if let wildcard = segments.firstIndex(where: \.isWildcard) {
             precondition(wildcard == segments.count - 1, "a wildcard must be the last segment: \(pattern)")
         }
-        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        precondition(segments.count <= Self.maxSegments, "too many segments: \(pattern)")
+        var score = 0
+        for index in 0..<Self.maxSegments {
+            score = score * 3 + (index < segments.count ? segments[index].rank : 0)
+        }
+        routes.append(Route(method: method, pattern: pattern, segments: segments, score: score, handler: handler))
     }
 
+    /// Runs for every request: routes that do not fit are ruled out without allocating, and
+    /// parameters are decoded for the winner only.
     public func match(method: String, path: String) -> Match {
         let requestSegments = Self.split(path)
-        var best: (route: Route, parameters: [String: String], score: [Int])?
+        var best: Int?
         var allowed: [String] = []
-        for route in routes {
-            guard let (parameters, score) = Self.match(route.segments, requestSegments) else { continue }
-            guard route.method == method else {
-                if !allowed.contains(route.method) { allowed.append(route.method) }
+        // By index: copying each Route (four references) cost more than the matching itself.
+        for index in routes.indices where Self.fits(routes[index].segments, requestSegments) {
+            guard routes[index].method == method else {
+                if !allowed.contains(routes[index].method) { allowed.append(routes[index].method) }
                 continue
             }
-            if best == nil || score.lexicographicallyPrecedes(best!.score) {
-                best = (route, parameters, score)
-            }
+            if best == nil || routes[index].score < routes[best!].score { best = index }
         }
-        if let best { return .found(best.route, parameters: best.parameters) }
+        if let best { return .found(routes[best], parameters: Self.parameters(routes[best].segments, requestSegments)) }
         if !allowed.isEmpty { return .methodNotAllowed(allowed: allowed) }
         return .notFound
     }
@@ -53,29 +64,34 @@ public struct Router<Handler>: Sendable where Handler: Sendable {
         return segments
     }
 
-    /// Parameters by name, and a score per segment (lower is more specific) to rank matches.
-    private static func match(_ pattern: [PatternSegment], _ path: [Substring]) -> ([String: String], [Int])? {
-        var parameters: [String: String] = [:]
-        var score: [Int] = []
+    private static func fits(_ pattern: [PatternSegment], _ path: [Substring]) -> Bool {
+        if !(pattern.last?.isWildcard ?? false), pattern.count != path.count { return false }
         for (index, segment) in pattern.enumerated() {
+            guard index < path.count else { return false }
             switch segment {
             case .literal(let text):
-                guard index < path.count, path[index] == text else { return nil }
-                score.append(0)
-            case .parameter(let name):
-                guard index < path.count, !path[index].isEmpty else { return nil }
-                parameters[name] = PercentEncoding.decode(path[index])
-                score.append(1)
-            case .wildcard(let name):
-                guard index < path.count else { return nil }
-                let rest = path[index...].joined(separator: "/")
-                guard !rest.isEmpty else { return nil }
-                parameters[name] = PercentEncoding.decode(rest)
-                score.append(2)
-                return (parameters, score)
+                guard path[index] == text else { return false }
+            case .parameter:
+                guard !path[index].isEmpty else { return false }
+            case .wildcard:
+                // One or more segments, not a lone empty one.
+                return path.count - index > 1 || !path[index].isEmpty
             }
         }
-        return path.count == pattern.count ? (parameters, score) : nil
+        return true
+    }
+
+    /// The parameters of a route that fits `path`, percent-decoded.
+    private static func parameters(_ pattern: [PatternSegment], _ path: [Substring]) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for (index, segment) in pattern.enumerated() {
+            switch segment {
+            case .literal: break
+            case .parameter(let name): parameters[name] = PercentEncoding.decode(path[index])
+            case .wildcard(let name): parameters[name] = PercentEncoding.decode(path[index...].joined(separator: "/"))
+            }
+        }
+        return parameters
     }
 }
 
@@ -95,4 +111,12 @@ private enum PatternSegment: Sendable {
     }
 
     var isWildcard: Bool { if case .wildcard = self { true } else { false } }
+
+    var rank: Int {
+        switch self {
+        case .literal: 0
+        case .parameter: 1
+        case .wildcard: 2
+        }
+    }
 }

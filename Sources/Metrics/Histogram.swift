@@ -31,11 +31,20 @@ public struct Histogram: Sendable, Equatable {
     /// The series to add to for one observation: its bucket and the sum.
     /// `labels` is the label text without braces (`route="/a",method="GET"`), may be empty.
     public func increments(labels: String, value: Double) -> [(series: String, delta: Int)] {
-        let le = bucketLabels[bucketIndex(for: value)]
+        [(bucketSeries(labels: labels)[bucketIndex(for: value)], 1), (sumSeries(labels: labels), scaledSum(value))]
+    }
+
+    /// The bucket series of one label set, in `bucketIndex` order.
+    public func bucketSeries(labels: String) -> [String] {
         let separator = labels.isEmpty ? "" : ","
+        return bucketLabels.map { "\(name)_bucket{\(labels)\(separator)le=\"\($0)\"}" }
+    }
+
+    public func sumSeries(labels: String) -> String { labels.isEmpty ? "\(name)_sum" : "\(name)_sum{\(labels)}" }
+
+    /// What one observation adds to the sum series.
+    public func scaledSum(_ value: Double) -> Int {
         let scaled = (value * sumScale).rounded()
-        let sum = scaled.isFinite ? Int(max(min(scaled, 9e18), -9e18)) : 0
-        return [("\(name)_bucket{\(labels)\(separator)le=\"\(le)\"}", 1),
-                (labels.isEmpty ? "\(name)_sum" : "\(name)_sum{\(labels)}", sum)]
+        return scaled.isFinite ? Int(max(min(scaled, 9e18), -9e18)) : 0
     }
 }

@@ -149,6 +149,14 @@ public final class MetricsRegion: @unchecked Sendable {
         return true
     }
 
+    /// The series' index, registering it on first use (nil when the region is full): callers
+    /// on a hot path resolve their series once and then `add(seriesAt:)`.
+    public func seriesIndex(_ series: String) -> Int? { index(of: series) }
+
+    public func add(seriesAt index: Int, _ delta: Int = 1) {
+        atomic(atByte: seriesOffset(index)).pointee.wrappingAdd(delta, ordering: .relaxed)
+    }
+
     /// Records one observation of a histogram (see `Histogram`).
     public func observe(_ histogram: Histogram, labels: String, _ value: Double) {
         for (series, delta) in histogram.increments(labels: labels, value: value) { add(series, delta) }

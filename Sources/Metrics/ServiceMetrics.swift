@@ -30,6 +30,8 @@ public enum ServiceMetrics {
         .counter("media_s3_errors_total", labelled: true, "S3 calls of the API workers that failed, by operation and kind (http status class or transport)."),
         .histogram(databaseDuration, "MariaDB statements of the API workers, by operation."),
         .counter("media_db_errors_total", labelled: true, "MariaDB statements of the API workers that failed, by kind (connection or statement)."),
+        .counter("media_read_cache_lookups_total", labelled: true, "Reads of a media row or list page by the API workers, by result: hit (served from the process's cache after a Redis revision check), miss, bypass (cache off or Redis unavailable)."),
+        .counter("media_cache_revision_errors_total", "Writes whose revision bump could not reach Redis (other API processes may serve the old row for up to MEDIA_CACHE_SECONDS)."),
         .histogram(decodePixels, "Pixels of each image decoded by the API workers (variants and crops), by operation."),
         .gauge("media_jobs_queue_depth", "Jobs waiting: queued or running entries of the stream plus scheduled retries."),
         .gauge("media_jobs_oldest_age_seconds", "Age of the oldest job entry not yet finished (0 when the queue is empty)."),

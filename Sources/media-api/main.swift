@@ -20,11 +20,12 @@ if PoolEnvironment.isWorker {
     Vips.start(allowedImageTypes: config.media.allowedTypes.imageTypes, maxConcurrentJobs: config.media.concurrency)
     let health = HealthCheck(config: config, storage: StorageHealth.probe(config: config))
     let application = Application(config: config, router: Routes.make(config: config, health: health))
+    let readCache = MediaReadCache(lifetimeSeconds: Double(config.mediaCacheSeconds))
     WorkerProcess.run(
         options: WorkerOptions(threads: config.pool.threads, maxRequests: config.pool.maxRequests,
                                shutdownTimeoutSeconds: Double(config.pool.shutdownTimeoutSeconds))
     ) {
-        APIHandler(application: application, resources: ServiceResources(config: config))
+        APIHandler(application: application, resources: ServiceResources(config: config, readCache: readCache))
     }
 } else {
     let pool = ProcessPool(options: PoolOptions(

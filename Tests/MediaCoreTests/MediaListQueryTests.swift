@@ -54,4 +54,17 @@ final class MediaListQueryTests: XCTestCase {
         XCTAssertTrue(MediaListQuery.remembersTotal(10_000))
         XCTAssertLessThanOrEqual(MediaListQuery.rememberedTotalSeconds, 30, "a remembered total lags writes by at most this")
     }
+
+    func testCacheKeysTellEveryDistinctQueryApart() throws {
+        func query(_ parameters: [String: String]) throws -> MediaListQuery { try MediaListQuery.parse { parameters[$0] } }
+        let queries = try [
+            query([:]), query(["limit": "21"]), query(["offset": "20"]), query(["sort": "filename"]), query(["order": "asc"]),
+            query(["type": "image/"]), query(["search": "image/"]),
+            // Free texts that would read alike if they were simply joined with separators:
+            query(["type": "image/a", "search": "x"]), query(["search": "5:x|-"]), query(["search": "-|5:x"]),
+            query(["search": "a|b"]), query(["search": "a", "type": "b"]), query(["search": ""]),
+        ]
+        XCTAssertEqual(Set(queries.map(\.cacheKey)).count, queries.count)
+        XCTAssertEqual(try query(["limit": "20", "order": "desc"]).cacheKey, try query([:]).cacheKey, "defaults spelled out are the same query")
+    }
 }

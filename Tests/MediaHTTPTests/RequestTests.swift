@@ -62,4 +62,13 @@ final class RequestTests: XCTestCase {
         XCTAssertEqual(body["error"]?["message"], "nope")
         XCTAssertEqual(body["error"]?["details"]?["allow"], "GET, PATCH")
     }
+
+    func testHeaderNamesMatchWithoutRegardToCase() {
+        var headers = HTTPHeaders([("Content-Type", "image/png"), ("X-API-Key", "k")])
+        XCTAssertEqual(headers["content-type"], "image/png")
+        XCTAssertEqual(headers["x-api-key"], "k")
+        XCTAssertNil(headers["x-api-keys"])
+        headers.set("CONTENT-TYPE", "image/jpeg")
+        XCTAssertEqual(headers.fields.filter { $0.name.lowercased() == "content-type" }.map(\.value), ["image/jpeg"])
+    }
 }

@@ -71,4 +71,15 @@ final class RouterTests: XCTestCase {
     func testEmptyParameterSegmentDoesNotMatch() {
         guard case .notFound = makeRouter().match(method: "GET", path: "/api/v1/media//variants") else { return XCTFail("expected 404") }
     }
+
+    func testTheMostSpecificRouteWinsWhateverTheOrderOfRegistration() {
+        var router = Router<String>()
+        router.add("GET", "/a/{x...}", "wildcard")
+        router.add("GET", "/a/{x}/c", "parameter")
+        router.add("GET", "/a/b/{y}", "literal first")
+        for (path, expected) in [("/a/b/c", "literal first"), ("/a/z/c", "parameter"), ("/a/z/d", "wildcard"), ("/a/z", "wildcard")] {
+            guard case .found(let route, _) = router.match(method: "GET", path: path) else { return XCTFail(path) }
+            XCTAssertEqual(route.handler, expected, path)
+        }
+    }
 }

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from media_helpers import ORG, jpeg, objects_under, other_org, png_with_alpha, upload, uploaded
-from support import api, stackctl
+from support import api, scrape, stackctl
 
 VARIANTS = ["thumbnail", "small", "medium", "large", "original_webp"]
 
@@ -188,6 +188,31 @@ def test_patch_omit_keeps_null_clears_unknown_refused():
         assert response.status_code == 400, (bad, response.text)
     assert api("PATCH", path, data="{not json", headers={"Content-Type": "application/json"}).status_code == 400
     assert api("PATCH", f"/api/v1/media/{uuid.uuid4()}", json={"alt": "x"}).status_code == 404
+
+
+def test_every_api_worker_sees_a_write_at_once():
+    """API workers serve reads from their own cache; a write through any of them renews the
+    row and the organization's pages everywhere at once (revisions in Redis)."""
+    name = f"cache-{uuid.uuid4().hex[:10]}.jpg"
+    media = uploaded(jpeg(), filename=name, alt="before")
+    path, listing = f"/api/v1/media/{media['id']}", f"/api/v1/media/list?search={name}"
+    hit = 'media_read_cache_lookups_total{result="hit"}'
+    _, before = scrape()
+    for _ in range(24):   # every thread of every worker reads (and caches) the row and the page
+        assert api("GET", path).json()["alt"] == "before"
+        assert [m["alt"] for m in api("GET", listing).json()["items"]] == ["before"]
+    _, after = scrape()
+    assert after.get(hit, 0) - before.get(hit, 0) >= 24, "reads were served from the caches"
+    for round in range(4):
+        text = f"after {round}"
+        assert api("PATCH", path, json={"alt": text}).json()["alt"] == text
+        for _ in range(12):
+            assert api("GET", path).json()["alt"] == text
+            assert [m["alt"] for m in api("GET", listing).json()["items"]] == [text]
+    assert api("DELETE", "/api/v1/media/", params={"id": media["id"]}).status_code == 200
+    for _ in range(12):
+        assert api("GET", path).status_code == 404
+        assert api("GET", listing).json()["items"] == []
 
 
 def test_private_media_have_no_public_urls_and_move_between_buckets():

@@ -8,7 +8,7 @@ struct JobHandlers {
     let resources: ServiceResources
 
     func run(_ job: Job, timer: StageTimer = StageTimer(), progress: @escaping (Int) -> Void) throws -> JSONValue {
-        guard let media = try MediaStore(database: resources.database).find(id: job.mediaId, organizationId: job.organizationId) else {
+        guard let media = try resources.media.find(id: job.mediaId, organizationId: job.organizationId) else {
             throw JobFailure.permanent("media \(job.mediaId) no longer exists")
         }
         let processor = MediaProcessor(resources: resources, progress: progress, timer: timer)
@@ -33,7 +33,7 @@ struct JobHandlers {
     /// was, so the media is `ready` again.
     func markGivenUp(_ job: Job) {
         let status: MediaStatus = job.type == .upload ? .failed : .ready
-        _ = try? MediaStore(database: resources.database).setStatus(id: job.mediaId, organizationId: job.organizationId, status)
+        _ = try? resources.media.setStatus(id: job.mediaId, organizationId: job.organizationId, status)
     }
 
     /// Failures no retry can fix: the client's input (bad image, bad crop), not our dependencies.

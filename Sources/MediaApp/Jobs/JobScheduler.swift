@@ -20,11 +20,11 @@ struct JobScheduler {
         let job = Job(id: id, type: type, mediaId: media.id, organizationId: media.organizationId,
                       payload: payload.serializedString, createdAt: Timestamp.rfc3339(Date()))
         do {
-            try MediaStore(database: resources.database).setStatus(id: media.id, organizationId: media.organizationId, .processing)
+            try resources.media.setStatus(id: media.id, organizationId: media.organizationId, .processing)
             try queue.enqueue(job)
         } catch {
             _ = try? queue.unlock(mediaId: media.id, owner: id)
-            _ = try? MediaStore(database: resources.database).setStatus(id: media.id, organizationId: media.organizationId, media.status)
+            _ = try? resources.media.setStatus(id: media.id, organizationId: media.organizationId, media.status)
             throw error
         }
         return job

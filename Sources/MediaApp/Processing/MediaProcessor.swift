@@ -92,7 +92,7 @@ struct MediaProcessor {
     /// Saves the new state, then removes the objects no longer referenced.
     private func commit(_ updated: Media, replacing old: Media) throws {
         try timer.measure("database") {
-            try MediaStore(database: resources.database).replaceOriginalAndVariants(updated, status: .ready)
+            try resources.media.replaceOriginalAndVariants(updated, status: .ready)
         }
         let kept = Set([updated.objectKey] + updated.variants.map(\.objectKey))
         let stale = ([old.objectKey] + old.variants.map(\.objectKey)).filter { !kept.contains($0) }

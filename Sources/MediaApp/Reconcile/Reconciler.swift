@@ -46,7 +46,7 @@ public final class Reconciler {
         self.output = output
     }
 
-    private var store: MediaStore { MediaStore(database: resources.database) }
+    private var store: MediaStore { resources.media }
     private var policy: Reconciliation.Policy { options.policy }
 
     public func run() throws -> Reconciliation.Summary {
@@ -201,7 +201,7 @@ public final class Reconciler {
                 output("missing   \(row.bucket)/\(row.variants[name] ?? ""): variant \(name) of media \(row.id)")
             }
             try repair(label, problems: names.count) {
-                try store.deleteVariants(mediaId: row.id, names: names)
+                try store.deleteVariants(mediaId: row.id, organizationId: row.organizationId, names: names)
                 return "dropped \(names.count) variant row\(names.count == 1 ? "" : "s"); \(requeueVariants(row))"
             }
         }

@@ -15,7 +15,7 @@ enum DeleteRoutes {
             guard (id == nil) != (objectKey == nil) else {
                 throw ServiceError.validation("give exactly one of id and objectKey", field: id == nil ? "id" : "objectKey")
             }
-            let store = MediaStore(database: context.resources.database)
+            let store = context.resources.media
             let media: Media
             if let id {
                 guard Identifier.isWellFormed(id), let found = try store.findForDeletion(id: id, in: context.caller) else {
@@ -37,7 +37,7 @@ struct MediaDeleter {
     let resources: ServiceResources
 
     func delete(_ media: Media, organization: Organization) throws -> Int {
-        let store = MediaStore(database: resources.database)
+        let store = resources.media
         try store.markDeleting(id: media.id, in: organization)
         let storage = try resources.storage()
         // Both buckets: a privacy move interrupted half-way may have left copies in the other.

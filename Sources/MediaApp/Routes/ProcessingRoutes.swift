@@ -58,7 +58,7 @@ enum ProcessingRoutes {
                                               + context.config.media.variants.map(\.name).joined(separator: ", "), field: "variantName")
             }
             guard let folder = ObjectKey.parseFolder(context.parameter("folder")), folder.orgSlug == context.caller.slug,
-                  let media = try MediaStore(database: context.resources.database).find(id: folder.mediaId, in: context.caller),
+                  let media = try context.resources.media.find(id: folder.mediaId, in: context.caller),
                   media.bucket == bucket else {
                 throw ServiceError.notFound("no media in folder \(context.parameter("folder"))")
             }

@@ -7,21 +7,37 @@ enum QueryRoutes {
     static func register(in router: inout Router<Endpoint>, json: MediaJSON) {
         router.add("GET", "/api/v1/media/list", .authenticated { context in
             let query = try MediaListQuery.parse { context.request.query[$0] }
-            let (items, total) = try MediaStore(database: context.resources.database).list(query, in: context.caller)
-            return .json([
-                "items": .array(items.map(json.media)),
-                "total": .int(total),
-                "limit": .int(query.limit),
-                "offset": .int(query.offset),
-            ])
+            let load = { try context.resources.media.list(query, in: context.caller) }
+            let render = { (items: [Media], total: Int) -> [UInt8] in
+                JSONValue.object([
+                    ("items", .array(items.map(json.media))),
+                    ("total", .int(total)),
+                    ("limit", .int(query.limit)),
+                    ("offset", .int(query.offset)),
+                ]).serialized()
+            }
+            guard let cache = context.resources.readCache else {
+                let (items, total) = try load()
+                return .json(bytes: render(items, total))
+            }
+            return .json(bytes: try cache.pageBody(query, in: context.caller, redis: context.resources.redis,
+                                                   load: load, render: render))
         })
 
         router.add("GET", "/api/v1/media/{id}", .authenticated { context in
-            .json(json.media(try findMedia(context.parameter("id"), context)))
+            let id = context.parameter("id")
+            guard let cache = context.resources.readCache else { return .json(json.media(try findMedia(id, context))) }
+            guard Identifier.isWellFormed(id),
+                  let body = try cache.mediaBody(id: id, in: context.caller, redis: context.resources.redis,
+                                                 load: { try context.resources.media.find(id: id, in: context.caller) },
+                                                 render: { json.media($0).serialized() }) else {
+                throw ServiceError.notFound("no media with id \(id)")
+            }
+            return .json(bytes: body)
         })
 
         router.add("GET", "/api/v1/media/{id}/variants", .authenticated { context in
-            let media = try findMedia(context.parameter("id"), context)
+            let media = try readMedia(context.parameter("id"), context)
             return .json(["mediaId": .string(media.id),
                           "variants": .array(media.variants.map { json.variant($0, isPrivate: media.isPrivate) })])
         })
@@ -29,7 +45,7 @@ enum QueryRoutes {
         router.add("POST", "/api/v1/media/batch", .authenticated { context in
             let body = try JSONObjectReader.read(context.request, limit: context.config.limits.jsonMaxBytes, allowed: ["ids"])
             let ids = try batchIds(body)
-            let found = try MediaStore(database: context.resources.database)
+            let found = try context.resources.media
                 .find(ids: Array(Set(ids.filter(Identifier.isWellFormed))), in: context.caller)
             return .json([
                 "items": .array(ids.compactMap { found[$0] }.map(json.media)),
@@ -66,10 +82,23 @@ enum QueryRoutes {
         })
     }
 
+    /// Like `findMedia`, for answering reads: from this process's cache when no write has
+    /// touched the media since it was read (`MediaReadCache`).
+    static func readMedia(_ id: String, _ context: RequestContext) throws -> Media {
+        guard let cache = context.resources.readCache else { return try findMedia(id, context) }
+        guard Identifier.isWellFormed(id),
+              let media = try cache.media(id: id, in: context.caller, redis: context.resources.redis, load: {
+                  try context.resources.media.find(id: id, in: context.caller)
+              }) else {
+            throw ServiceError.notFound("no media with id \(id)")
+        }
+        return media
+    }
+
     /// The caller's media with that id, or 404 (also for another organization's id).
     static func findMedia(_ id: String, _ context: RequestContext) throws -> Media {
         guard Identifier.isWellFormed(id),
-              let media = try MediaStore(database: context.resources.database).find(id: id, in: context.caller) else {
+              let media = try context.resources.media.find(id: id, in: context.caller) else {
             throw ServiceError.notFound("no media with id \(id)")
         }
         return media

@@ -69,7 +69,7 @@ enum UploadRoutes {
             let deferVariants = try generateVariants && (body.bool("async") ?? false)
             let id = context.parameter("id")
             guard Identifier.isWellFormed(id),
-                  let media = try MediaStore(database: context.resources.database).find(id: id, in: context.caller) else {
+                  let media = try context.resources.media.find(id: id, in: context.caller) else {
                 throw ServiceError.notFound("no media with id \(id)")
             }
             var completed = try PresignedUpload(resources: context.resources)

@@ -77,8 +77,8 @@ struct MediaUploader {
                               status: .ready, variants: variants, createdAt: "", updatedAt: "")
             try window.check()
             return try timer.measure("database") {
-                try MediaStore(database: resources.database).insert(media)
-                return try MediaStore(database: resources.database).find(id: id, in: organization) ?? media
+                try resources.media.insert(media)
+                return try resources.media.find(id: id, in: organization) ?? media
             }
         } catch {
             let skeleton = Media(id: id, organizationId: organization.id, orgSlug: organization.slug, bucket: bucket,
@@ -120,7 +120,7 @@ struct MediaUploader {
         guard !keys.isEmpty else { return }
         if (try? storage.deleteObjects(bucket: media.bucket, keys: keys)) != nil { return }
         do {
-            let store = MediaStore(database: resources.database)
+            let store = resources.media
             try store.insert(media)
             try store.markDeleting(id: media.id, in: Organization(id: media.organizationId, slug: media.orgSlug, name: ""))
             RequestLog().event("upload cleanup deferred", ["mediaId": media.id, "bucket": media.bucket])

@@ -36,7 +36,7 @@ struct PresignedUpload {
         let now = Date()
         let url = try resources.storage().presignedURL(method: .put, bucket: bucket, key: key.text, expires: Self.expirySeconds,
                                                        contentType: type.mimeType, now: now)
-        try MediaStore(database: resources.database).insert(media)
+        try resources.media.insert(media)
         return Ticket(media: media, uploadURL: url, contentType: type.mimeType, expiresAt: now.addingTimeInterval(Double(Self.expirySeconds)))
     }
 
@@ -109,7 +109,7 @@ struct PresignedUpload {
                 completed.variants = try uploader.storeVariants(of: .file(path: staged.path), folder: key.folder, bucket: media.bucket,
                                                                 isPrivate: media.isPrivate, written: &written)
             }
-            guard try MediaStore(database: resources.database).markCompleted(completed) else {
+            guard try resources.media.markCompleted(completed) else {
                 throw ServiceError(.conflict, "media \(media.id) was completed by another request")
             }
         } catch {
@@ -117,7 +117,7 @@ struct PresignedUpload {
             throw error
         }
         if completed.objectKey != media.objectKey { _ = try? storage.deleteObject(bucket: media.bucket, key: media.objectKey) }
-        return try MediaStore(database: resources.database).find(id: media.id, in: organization) ?? completed
+        return try resources.media.find(id: media.id, in: organization) ?? completed
     }
 
     private func discard(_ media: Media, organization: Organization) throws {

@@ -43,13 +43,13 @@ extension MediaStore {
     }
 
     /// Drops variant rows whose objects are gone (the media then lists only what exists).
-    public func deleteVariants(mediaId: String, names: [String]) throws {
-        try database.transaction {
+    public func deleteVariants(mediaId: String, organizationId: String, names: [String]) throws {
+        try changing(mediaId, organizationId: organizationId) { try database.transaction {
             for name in names {
                 try database.execute("DELETE FROM media_variants WHERE media_id = ? AND name = ?", [.text(mediaId), .text(name)])
             }
             try database.execute("UPDATE media SET updated_at = UTC_TIMESTAMP(3) WHERE id = ?", [.text(mediaId)])
-        }
+        } }
     }
 
     private func withReconcileVariants(_ rows: [Reconciliation.Row]) throws -> [Reconciliation.Row] {

@@ -3,7 +3,7 @@ import MediaCore
 extension MediaStore {
     /// Inserts a media row and its variants in one transaction.
     public func insert(_ media: Media) throws {
-        try database.transaction {
+        try changing(media.id, organizationId: media.organizationId) { try database.transaction {
             try database.execute("""
                 INSERT INTO media (id, organization_id, bucket, object_key, version, filename, mime_type, size, width, height,
                                    checksum, alt, caption, description, is_private, status, created_at, updated_at)
@@ -14,7 +14,7 @@ extension MediaStore {
                       .optional(media.alt), .optional(media.caption), .optional(media.description), .bool(media.isPrivate),
                       .text(media.status.rawValue)])
             try insertVariants(media.variants, mediaId: media.id)
-        }
+        } }
     }
 
     func insertVariants(_ variants: [MediaVariant], mediaId: String) throws {
@@ -31,24 +31,28 @@ extension MediaStore {
 extension MediaStore {
     /// Saves the editable fields and where the objects live (after a privacy move).
     public func updateMetadata(_ media: Media) throws {
-        try database.execute("""
+        try changing(media.id, organizationId: media.organizationId) { try database.execute("""
             UPDATE media SET alt = ?, caption = ?, description = ?, is_private = ?, bucket = ?, updated_at = UTC_TIMESTAMP(3)
             WHERE id = ? AND organization_id = ?
             """, [.optional(media.alt), .optional(media.caption), .optional(media.description), .bool(media.isPrivate),
-                  .text(media.bucket), .text(media.id), .text(media.organizationId)])
+                  .text(media.bucket), .text(media.id), .text(media.organizationId)]) }
     }
 
     /// Hides the media from every read while its objects are removed; a delete that stops
     /// half-way is finished by repeating it.
     public func markDeleting(id: String, in organization: Organization) throws {
-        try database.execute("UPDATE media SET deleting_at = COALESCE(deleting_at, UTC_TIMESTAMP(3)) WHERE id = ? AND organization_id = ?",
-                             [.text(id), .text(organization.id)])
+        try changing(id, organizationId: organization.id) {
+            try database.execute("UPDATE media SET deleting_at = COALESCE(deleting_at, UTC_TIMESTAMP(3)) WHERE id = ? AND organization_id = ?",
+                                 [.text(id), .text(organization.id)])
+        }
     }
 
     /// Removes the row (its variants follow by cascade). True if there was one.
     @discardableResult
     public func delete(id: String, in organization: Organization) throws -> Bool {
-        try database.execute("DELETE FROM media WHERE id = ? AND organization_id = ?", [.text(id), .text(organization.id)]) == 1
+        try changing(id, organizationId: organization.id) {
+            try database.execute("DELETE FROM media WHERE id = ? AND organization_id = ?", [.text(id), .text(organization.id)]) == 1
+        }
     }
 }
 
@@ -87,7 +91,7 @@ extension MediaStore {
     /// A pending media becomes ready with what was found in the upload; false if it was no
     /// longer pending (another completion won).
     public func markCompleted(_ media: Media) throws -> Bool {
-        try database.transaction {
+        try changing(media.id, organizationId: media.organizationId) { try database.transaction {
             let changed = try database.execute("""
                 UPDATE media SET object_key = ?, mime_type = ?, size = ?, width = ?, height = ?, checksum = ?, status = ?,
                                  updated_at = UTC_TIMESTAMP(3)
@@ -98,21 +102,23 @@ extension MediaStore {
             guard changed == 1 else { return false }
             try insertVariants(media.variants, mediaId: media.id)
             return true
-        }
+        } }
     }
 }
 
 extension MediaStore {
     public func setStatus(id: String, organizationId: String, _ status: MediaStatus) throws {
-        try database.execute("UPDATE media SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND organization_id = ?",
-                             [.text(status.rawValue), .text(id), .text(organizationId)])
+        try changing(id, organizationId: organizationId) {
+            try database.execute("UPDATE media SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND organization_id = ?",
+                                 [.text(status.rawValue), .text(id), .text(organizationId)])
+        }
     }
 
     /// Replaces the original's description (after a crop) and the variant rows, in one
     /// transaction; the status becomes `status`. Only rows that exist are deleted: a delete
     /// that matches nothing would lock a gap other media's inserts need.
     public func replaceOriginalAndVariants(_ media: Media, status: MediaStatus) throws {
-        try database.transaction {
+        try changing(media.id, organizationId: media.organizationId) { try database.transaction {
             try database.execute("""
                 UPDATE media SET object_key = ?, version = ?, mime_type = ?, size = ?, width = ?, height = ?, checksum = ?,
                                  status = ?, updated_at = UTC_TIMESTAMP(3)
@@ -126,7 +132,7 @@ extension MediaStore {
                 try database.execute("DELETE FROM media_variants WHERE media_id = ? AND name = ?", [.text(media.id), .text(name)])
             }
             try insertVariants(media.variants, mediaId: media.id)
-        }
+        } }
     }
 
     /// The media by id whatever organization (job handlers act for the job's organization).

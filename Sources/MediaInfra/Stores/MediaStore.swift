@@ -1,11 +1,28 @@
 import MediaCore
 
+/// Hears of each write to a media row or its variants (readers that cache rows must know).
+public protocol MediaChangeListener {
+    func mediaChanged(id: String, organizationId: String)
+}
+
 /// Media rows and their variants, always scoped to one organization: another
 /// organization's media are indistinguishable from missing ones.
 public struct MediaStore {
     let database: DatabaseConnection
+    let changes: (any MediaChangeListener)?
 
-    public init(database: DatabaseConnection) { self.database = database }
+    /// `changes` hears of every write, after it (see `changing`).
+    public init(database: DatabaseConnection, changes: (any MediaChangeListener)? = nil) {
+        self.database = database
+        self.changes = changes
+    }
+
+    /// Runs a write to media `id`, then tells `changes`, also when the write failed part-way:
+    /// a needless notice costs a reader one cache miss, a missing one would cost a stale read.
+    func changing<T>(_ id: String, organizationId: String, _ write: () throws -> T) rethrows -> T {
+        defer { changes?.mediaChanged(id: id, organizationId: organizationId) }
+        return try write()
+    }
 
     /// The selected columns, qualified with `alias` when the query joins.
     static func columns(_ alias: String = "") -> String {
