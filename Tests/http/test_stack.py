@@ -245,7 +245,7 @@ def test_production_nginx_config_renders_and_passes_nginx_t(tmp_path, stack_env)
     assert rendered.returncode == 0, rendered.stderr
     conf = tmp_path / "nginx.conf"
     conf.write_text(rendered.stdout)
-    assert "listen 443 ssl http2;" in rendered.stdout
+    assert "listen 443 ssl http2 reuseport;" in rendered.stdout
     assert "return 301 https://$host$request_uri;" in rendered.stdout
     checked = subprocess.run(["nginx", "-t", "-c", str(conf), "-e", str(tmp_path / "logs" / "e.log")],
                              capture_output=True, text=True, timeout=30)
