@@ -7,6 +7,9 @@ public final class ServiceResources {
     public let config: AppConfig
     public let database: DatabaseConnection
     public let redis: RedisConnection
+    /// For the read cache's revision checks only: a short timeout, so a Redis that hangs costs
+    /// a read at most that long before it falls back to MariaDB (writers' bumps keep `redis`).
+    public let revisionChecks: RedisConnection
     /// The process's cache of media reads (API workers only; nil elsewhere).
     public let readCache: MediaReadCache?
     private var storageClient: S3Client?
@@ -16,6 +19,9 @@ public final class ServiceResources {
         self.readCache = readCache
         self.database = DatabaseConnection(settings: config.database)
         self.redis = RedisConnection(settings: config.redis)
+        var quick = config.redis
+        quick.timeoutSeconds = min(quick.timeoutSeconds, Self.revisionCheckTimeoutSeconds)
+        self.revisionChecks = RedisConnection(settings: quick)
         database.observer = { operation, seconds, error in Telemetry.databaseStatement(operation, seconds: seconds, error: error) }
     }
 
@@ -33,9 +39,13 @@ public final class ServiceResources {
         return client
     }
 
+    /// A revision GET takes well under a millisecond; this is a Redis in trouble.
+    static let revisionCheckTimeoutSeconds = 0.1
+
     public func close() {
         database.close()
         redis.close()
+        revisionChecks.close()
         storageClient = nil
     }
 }

@@ -119,4 +119,37 @@ final class MediaReadCacheLiveTests: XCTestCase {
         _ = try reader.media(media.id)
         XCTAssertEqual(reader.loads, 3, "with Redis back, reads are cached again")
     }
+
+    func testAHungRedisCostsAReadAtMostItsShortTimeout() throws {
+        // A listener that never answers: connections are queued, commands get no reply.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(listener, 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        XCTAssertTrue(bound)
+        XCTAssertEqual(listen(listener, 16), 0)
+
+        var hung = config!
+        hung.redis.port = Int(UInt16(bigEndian: address.sin_port))
+        let resources = ServiceResources(config: hung, readCache: MediaReadCache(lifetimeSeconds: 300))
+        defer { resources.close() }
+        let organization = try LiveDatabase.newOrganization(resources.database, prefix: "readcache-hung")
+        defer { _ = try? resources.database.execute("DELETE FROM media WHERE organization_id = ?", [.text(organization.id)]) }
+        let media = newMedia(organization)
+        try MediaStore(database: resources.database).insert(media)   // no revision bump: Redis is the hung one
+
+        let started = Date()
+        let found = try resources.readCache!.media(id: media.id, in: organization, redis: resources.revisionChecks) {
+            try resources.media.find(id: media.id, in: organization)
+        }
+        let waited = Date().timeIntervalSince(started)
+        XCTAssertEqual(found?.id, media.id, "the read falls back to MariaDB")
+        XCTAssertLessThan(waited, 1.0, "waited \(waited) s: the revision check gives up after its short timeout")
+    }
 }

@@ -20,7 +20,7 @@ enum QueryRoutes {
                 let (items, total) = try load()
                 return .json(bytes: render(items, total))
             }
-            return .json(bytes: try cache.pageBody(query, in: context.caller, redis: context.resources.redis,
+            return .json(bytes: try cache.pageBody(query, in: context.caller, redis: context.resources.revisionChecks,
                                                    load: load, render: render))
         })
 
@@ -28,7 +28,7 @@ enum QueryRoutes {
             let id = context.parameter("id")
             guard let cache = context.resources.readCache else { return .json(json.media(try findMedia(id, context))) }
             guard Identifier.isWellFormed(id),
-                  let body = try cache.mediaBody(id: id, in: context.caller, redis: context.resources.redis,
+                  let body = try cache.mediaBody(id: id, in: context.caller, redis: context.resources.revisionChecks,
                                                  load: { try context.resources.media.find(id: id, in: context.caller) },
                                                  render: { json.media($0).serialized() }) else {
                 throw ServiceError.notFound("no media with id \(id)")
@@ -87,7 +87,7 @@ enum QueryRoutes {
     static func readMedia(_ id: String, _ context: RequestContext) throws -> Media {
         guard let cache = context.resources.readCache else { return try findMedia(id, context) }
         guard Identifier.isWellFormed(id),
-              let media = try cache.media(id: id, in: context.caller, redis: context.resources.redis, load: {
+              let media = try cache.media(id: id, in: context.caller, redis: context.resources.revisionChecks, load: {
                   try context.resources.media.find(id: id, in: context.caller)
               }) else {
             throw ServiceError.notFound("no media with id \(id)")
