@@ -19,19 +19,22 @@ public final class MediaReadCache: Sendable {
         /// part: private media have no URL), when the reader that stored it rendered one.
         let body: [UInt8]?
     }
-    private struct Page: Sendable {
-        let items: [Media]
-        let total: Int
+    /// A list page is kept as its response body only (the rows it was made of would double
+    /// the memory for nothing).
+    private struct PageBody: Sendable {
+        let bytes: [UInt8]
     }
 
     private let rows: Mutex<ExpiringCache<Entry<Media>>>
-    private let pages: Mutex<ExpiringCache<Entry<Page>>>
+    private let pages: Mutex<ExpiringCache<Entry<PageBody>>>
     /// Monotonic milliseconds until which Redis is not asked (an atomic: read on every lookup).
     private let pausedUntil = Atomic<Int>(0)
     let pauseSeconds: Double
     let lifetimeSeconds: Double
 
-    public init(lifetimeSeconds: Double, rowCapacity: Int = 5_000, pageCapacity: Int = 200, pauseSeconds: Double = 2) {
+    /// Capacities bound memory (~4 KB a row with its body, ~35 KB a page of 20): at most ~15 MB
+    /// per process, and in practice what was read within the last `lifetimeSeconds`.
+    public init(lifetimeSeconds: Double, rowCapacity: Int = 2_000, pageCapacity: Int = 200, pauseSeconds: Double = 2) {
         rows = Mutex(ExpiringCache(lifetimeSeconds: lifetimeSeconds, capacity: rowCapacity))
         pages = Mutex(ExpiringCache(lifetimeSeconds: lifetimeSeconds, capacity: pageCapacity))
         self.pauseSeconds = pauseSeconds
@@ -59,13 +62,12 @@ public final class MediaReadCache: Sendable {
     /// made before if no media of the organization changed since.
     public func pageBody(_ query: MediaListQuery, in organization: Organization, redis: RedisConnection,
                          load: () throws -> (items: [Media], total: Int),
-                         render: @escaping (_ items: [Media], _ total: Int) -> [UInt8]) throws -> [UInt8] {
+                         render: (_ items: [Media], _ total: Int) -> [UInt8]) throws -> [UInt8] {
         let found = try cached(in: pages, key: organization.id + query.cacheKey, for: organization,
                                revision: { try MediaRevisions(redis: redis).organization(organization.id) },
-                               load: { let (items, total) = try load(); return Page(items: items, total: total) },
-                               render: { render($0.items, $0.total) })
-        guard let found else { return render([], 0) }   // `load` never answers nil for a page
-        return found.body ?? render(found.value.items, found.value.total)
+                               load: { let (items, total) = try load(); return PageBody(bytes: render(items, total)) },
+                               render: nil)
+        return found?.value.bytes ?? render([], 0)   // `load` never answers nil for a page
     }
 
     /// Forgets everything and stops using Redis for `pauseSeconds`: a revision bump may have

@@ -38,4 +38,13 @@ final class ExpiringCacheTests: XCTestCase {
         XCTAssertLessThanOrEqual(cache.count, 3)
         XCTAssertEqual(cache.value(for: "flood-99", now: 13), 99)
     }
+
+    func testExpiredEntriesAreSweptOncePerLifetimeNotOnlyWhenFull() {
+        var cache = ExpiringCache<Int>(lifetimeSeconds: 10, capacity: 1_000)
+        for index in 0..<100 { cache.store(index, for: "old-\(index)", now: 100) }
+        cache.store(0, for: "a", now: 105)
+        XCTAssertEqual(cache.count, 101, "nothing has expired yet")
+        cache.store(0, for: "b", now: 111)
+        XCTAssertEqual(cache.count, 2, "the expired hundred went at the next sweep; a and b stay")
+    }
 }
