@@ -110,6 +110,32 @@ public final class MediaReadCache: Sendable {
     }
 }
 
+/// Reads as the routes make them: through the process's read cache (revisions checked on the
+/// short-timeout connection) when the process has one, straight from MariaDB otherwise.
+extension ServiceResources {
+    public func readMedia(id: String, in organization: Organization) throws -> Media? {
+        let load = { try self.media.find(id: id, in: organization) }
+        guard let readCache else { return try load() }
+        return try readCache.media(id: id, in: organization, redis: revisionChecks, load: load)
+    }
+
+    public func readMediaBody(id: String, in organization: Organization, render: @escaping (Media) -> [UInt8]) throws -> [UInt8]? {
+        let load = { try self.media.find(id: id, in: organization) }
+        guard let readCache else { return try load().map(render) }
+        return try readCache.mediaBody(id: id, in: organization, redis: revisionChecks, load: load, render: render)
+    }
+
+    public func readPageBody(_ query: MediaListQuery, in organization: Organization,
+                      render: (_ items: [Media], _ total: Int) -> [UInt8]) throws -> [UInt8] {
+        let load = { try self.media.list(query, in: organization) }
+        guard let readCache else {
+            let (items, total) = try load()
+            return render(items, total)
+        }
+        return try readCache.pageBody(query, in: organization, redis: revisionChecks, load: load, render: render)
+    }
+}
+
 /// Bumps the revisions of each media this thread's writes touch (see `MediaReadCache`). A
 /// bump that fails empties this process's cache; other processes' entries then live at most
 /// MEDIA_CACHE_SECONDS (counted in `media_cache_revision_errors_total`).

@@ -43,7 +43,7 @@ enum Telemetry {
             let labels = PrometheusText.labels([("route", key.route), ("method", key.method)])
             let histogram = ServiceMetrics.requestDuration
             let series = RequestSeries(total: region.seriesIndex("media_http_requests_total{\(labels),status=\"\(key.status)\"}"),
-                                       buckets: histogram.bucketSeries(labels: labels).map(region.seriesIndex),
+                                       buckets: (0...histogram.bounds.count).map { region.seriesIndex(histogram.bucketSeries(labels: labels, bucket: $0)) },
                                        sum: region.seriesIndex(histogram.sumSeries(labels: labels)))
             known.withLock { if $0.count < capacity { $0[key] = series } }
             return series

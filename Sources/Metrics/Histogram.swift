@@ -31,13 +31,13 @@ public struct Histogram: Sendable, Equatable {
     /// The series to add to for one observation: its bucket and the sum.
     /// `labels` is the label text without braces (`route="/a",method="GET"`), may be empty.
     public func increments(labels: String, value: Double) -> [(series: String, delta: Int)] {
-        [(bucketSeries(labels: labels)[bucketIndex(for: value)], 1), (sumSeries(labels: labels), scaledSum(value))]
+        [(bucketSeries(labels: labels, bucket: bucketIndex(for: value)), 1), (sumSeries(labels: labels), scaledSum(value))]
     }
 
-    /// The bucket series of one label set, in `bucketIndex` order.
-    public func bucketSeries(labels: String) -> [String] {
-        let separator = labels.isEmpty ? "" : ","
-        return bucketLabels.map { "\(name)_bucket{\(labels)\(separator)le=\"\($0)\"}" }
+    /// The series of one bucket (`bucketIndex` order) of one label set.
+    public func bucketSeries(labels: String, bucket: Int) -> String {
+        let le = bucket < bounds.count ? PrometheusText.number(bounds[bucket]) : "+Inf"
+        return "\(name)_bucket{\(labels)\(labels.isEmpty ? "" : ",")le=\"\(le)\"}"
     }
 
     public func sumSeries(labels: String) -> String { labels.isEmpty ? "\(name)_sum" : "\(name)_sum{\(labels)}" }

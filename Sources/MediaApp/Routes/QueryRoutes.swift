@@ -7,32 +7,21 @@ enum QueryRoutes {
     static func register(in router: inout Router<Endpoint>, json: MediaJSON) {
         router.add("GET", "/api/v1/media/list", .authenticated { context in
             let query = try MediaListQuery.parse { context.request.query[$0] }
-            let load = { try context.resources.media.list(query, in: context.caller) }
-            let render = { (items: [Media], total: Int) -> [UInt8] in
+            return .json(bytes: try context.resources.readPageBody(query, in: context.caller) { items, total in
                 JSONValue.object([
                     ("items", .array(items.map(json.media))),
                     ("total", .int(total)),
                     ("limit", .int(query.limit)),
                     ("offset", .int(query.offset)),
                 ]).serialized()
-            }
-            guard let cache = context.resources.readCache else {
-                let (items, total) = try load()
-                return .json(bytes: render(items, total))
-            }
-            return .json(bytes: try cache.pageBody(query, in: context.caller, redis: context.resources.revisionChecks,
-                                                   load: load, render: render))
+            })
         })
 
         router.add("GET", "/api/v1/media/{id}", .authenticated { context in
             let id = context.parameter("id")
-            guard let cache = context.resources.readCache else { return .json(json.media(try findMedia(id, context))) }
             guard Identifier.isWellFormed(id),
-                  let body = try cache.mediaBody(id: id, in: context.caller, redis: context.resources.revisionChecks,
-                                                 load: { try context.resources.media.find(id: id, in: context.caller) },
-                                                 render: { json.media($0).serialized() }) else {
-                throw ServiceError.notFound("no media with id \(id)")
-            }
+                  let body = try context.resources.readMediaBody(id: id, in: context.caller, render: { json.media($0).serialized() })
+            else { throw notFound(id) }
             return .json(bytes: body)
         })
 
@@ -85,24 +74,21 @@ enum QueryRoutes {
     /// Like `findMedia`, for answering reads: from this process's cache when no write has
     /// touched the media since it was read (`MediaReadCache`).
     static func readMedia(_ id: String, _ context: RequestContext) throws -> Media {
-        guard let cache = context.resources.readCache else { return try findMedia(id, context) }
-        guard Identifier.isWellFormed(id),
-              let media = try cache.media(id: id, in: context.caller, redis: context.resources.revisionChecks, load: {
-                  try context.resources.media.find(id: id, in: context.caller)
-              }) else {
-            throw ServiceError.notFound("no media with id \(id)")
+        guard Identifier.isWellFormed(id), let media = try context.resources.readMedia(id: id, in: context.caller) else {
+            throw notFound(id)
         }
         return media
     }
 
     /// The caller's media with that id, or 404 (also for another organization's id).
     static func findMedia(_ id: String, _ context: RequestContext) throws -> Media {
-        guard Identifier.isWellFormed(id),
-              let media = try context.resources.media.find(id: id, in: context.caller) else {
-            throw ServiceError.notFound("no media with id \(id)")
+        guard Identifier.isWellFormed(id), let media = try context.resources.media.find(id: id, in: context.caller) else {
+            throw notFound(id)
         }
         return media
     }
+
+    private static func notFound(_ id: String) -> ServiceError { .notFound("no media with id \(id)") }
 
     /// `ids` as an array of strings or one comma-separated string; 1–100 of them.
     static func batchIds(_ body: JSONObjectReader) throws -> [String] {
