@@ -31,6 +31,8 @@ def orientation6_with_gps():
     gps[3] = "E"
     gps[4] = (2.0, 17.0, 40.0)
     image.save(OUT / "orientation6-gps.jpg", quality=90, exif=exif, xmp=XMP)
+    # The same as a progressive JPEG: the variant pipeline decodes those once, in full.
+    image.save(OUT / "orientation6-progressive.jpg", quality=90, exif=exif, xmp=XMP, progressive=True)
 
 
 def cmyk():

@@ -41,7 +41,8 @@ public enum ImageProbe {
             pageCount: max(1, header.pageCountInFile),
             hasAlpha: header.hasAlpha,
             interpretation: header.interpretationName,
-            hasColourProfile: header.hasColourProfile)
+            hasColourProfile: header.hasColourProfile,
+            isProgressiveJPEG: type == .jpeg && source.jpegFrameKind() == .progressive)
         guard info.storedWidth > 0, info.storedHeight > 0 else {
             throw .invalidImage(reason: "the header declares an empty image")
         }

@@ -46,6 +46,25 @@ final class OpenedSource: @unchecked Sendable {
         if let blob { cvips_blob_unref(blob) }
     }
 
+    /// How a JPEG's frame is coded (`.unknown` for other data), from its marker segments.
+    func jpegFrameKind() -> JPEGFrameKind {
+        if let blob {
+            var length = 0
+            guard let start = vips_blob_get(blob, &length) else { return .unknown }
+            let bytes = UnsafeRawBufferPointer(start: start, count: length)
+            return JPEGFrameKind.detect { offset, count in
+                offset < length ? Array(bytes[offset..<min(length, offset + count)]) : []
+            }
+        }
+        guard let path, let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
+        defer { try? handle.close() }
+        return JPEGFrameKind.detect { offset, count in
+            guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
+                  let data = try? handle.read(upToCount: count) else { return [] }
+            return [UInt8](data)
+        }
+    }
+
     /// A fresh VipsSource reading from the start.
     func makeVipsSource() throws(ImagingError) -> VipsSourceRef {
         let source: UnsafeMutablePointer<VipsSource>?

@@ -5,8 +5,9 @@ import MediaCore
 ///
 /// The job is shaped for speed: the full-size encode (`original_webp`, most of the time)
 /// runs on a thread of its own while the resized variants are made on the caller's thread.
-/// Resized variants start from a JPEG decoded at reduced scale (shrink-on-load) or, for
-/// other formats, from the one full decode both threads share; each smaller size is then
+/// Resized variants start from a sequential JPEG decoded at reduced scale (shrink-on-load)
+/// or, for progressive JPEG and other formats, from the one full decode both threads share
+/// (see `JPEGFrameKind`); each smaller size is then
 /// derived from the smallest already-made one that covers it.
 public struct VariantGenerator: Sendable {
     public var specs: [VariantSpec]
@@ -28,12 +29,19 @@ public struct VariantGenerator: Sendable {
     /// the output format allows. Throws `.unsupportedType`, `.tooManyPixels` (checked on the
     /// header, before decoding) or `.invalidImage` (corrupt or truncated data).
     /// `waited` learns how long the job queued behind others (`ImagingGate`), in seconds.
-    public func generate(_ source: ImageSource, waited: (Double) -> Void = { _ in }) throws(ImagingError) -> [EncodedVariant] {
+    /// `whileFullSizeEncodes` is handed the resized variants (in spec order) on the caller's
+    /// thread as soon as they are made, while the full-size encode still runs on its own: the
+    /// caller can store them meanwhile. It is not called when there is nothing to overlap.
+    public func generate(_ source: ImageSource, waited: (Double) -> Void = { _ in },
+                         whileFullSizeEncodes: ([EncodedVariant]) -> Void = { _ in }) throws(ImagingError) -> [EncodedVariant] {
         Vips.ensureStarted()
-        return try ImagingGate.run(waited: waited) { () throws(ImagingError) in try generateNow(source) }
+        return try ImagingGate.run(waited: waited) { () throws(ImagingError) in
+            try generateNow(source, whileFullSizeEncodes: whileFullSizeEncodes)
+        }
     }
 
-    private func generateNow(_ source: ImageSource) throws(ImagingError) -> [EncodedVariant] {
+    private func generateNow(_ source: ImageSource,
+                             whileFullSizeEncodes: ([EncodedVariant]) -> Void) throws(ImagingError) -> [EncodedVariant] {
         let opened = try OpenedSource(source)
         let info = try ImageProbe.probe(opened, maxPixels: maxPixels, maxFrames: maxFrames)
         let plan = VariantPlan(specs: specs, info: info, maxFrames: maxFrames)
@@ -49,7 +57,12 @@ public struct VariantGenerator: Sendable {
             }
         }
         let resizedResult = Result { () throws(ImagingError) in try pipeline.makeResized() }
-        if let fullSize { fullSizeResult = fullSize.wait() }
+        if let fullSize {
+            if case .success(let resized) = resizedResult {
+                whileFullSizeEncodes(plan.all.compactMap { resized[$0.index] })
+            }
+            fullSizeResult = fullSize.wait()
+        }
 
         var byIndex = try resizedResult.get()
         if let fullSizeResult { byIndex.merge(try fullSizeResult.get()) { first, _ in first } }

@@ -8,7 +8,7 @@ struct VariantPipeline: Sendable {
     let plan: VariantPlan
     let encoding: EncodingSettings
     /// The whole image decoded once (upright, sRGB, in memory), shared by both halves.
-    /// Nil for JPEG, where each half decodes at the scale it needs instead.
+    /// Nil for sequential JPEG, where each half decodes at the scale it needs instead.
     let decoded: VipsImageRef?
 
     init(source: OpenedSource, info: ImageInfo, plan: VariantPlan, encoding: EncodingSettings) throws(ImagingError) {
@@ -16,10 +16,12 @@ struct VariantPipeline: Sendable {
         self.info = info
         self.plan = plan
         self.encoding = encoding
-        if info.fileType == .jpeg {
+        if info.fileType == .jpeg && !info.isProgressiveJPEG {
             decoded = nil
         } else {
-            // No shrink-on-load for these formats: one decode instead of one per variant.
+            // No shrink-on-load for these formats: one decode instead of one per variant. A
+            // progressive JPEG is entropy-decoded in full at any scale, so one full decode
+            // shared by both halves costs less CPU and memory than a reduced one beside it.
             var image = try Loader.load(source, as: info.fileType, options: .init(
                 access: VIPS_ACCESS_SEQUENTIAL, frames: info.decodedFrames(maxFrames: plan.maxFrames)))
             image = try image.toSRGB().inMemory()
@@ -78,7 +80,7 @@ struct VariantPipeline: Sendable {
     /// Upright sRGB at full size.
     private func fullImage() throws(ImagingError) -> VipsImageRef {
         if let decoded { return decoded }
-        // JPEG: stream the decode straight into the encoder; rotation needs it in memory.
+        // Sequential JPEG: stream the decode straight into the encoder; rotation needs it in memory.
         var image = try Loader.load(source, as: .jpeg, options: .init(access: VIPS_ACCESS_SEQUENTIAL)).toSRGB()
         if info.orientation != 1 { image = try image.inMemory().autorotated() }
         return image

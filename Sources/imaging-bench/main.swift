@@ -2,9 +2,11 @@ import Foundation
 import Imaging
 import MediaCore
 
-// imaging-bench PHOTO [webp-effort] [runs]: times the variant job in this process, printing
-// medians (wall and CPU) for the full-size WebP alone, the four resized variants alone and the
-// whole job. bench/imaging-quick.sh runs it next to Pillow on the same photo.
+// imaging-bench PHOTO [webp-effort] [runs] [threads]: times the variant job in this process,
+// printing medians (wall and CPU) for the full-size WebP alone, the four resized variants alone
+// and the whole job. With `threads`, it then runs 4 × threads whole jobs on that many threads at
+// once and prints images per second, as media-worker's job threads would do them without S3.
+// bench/imaging-quick.sh runs it next to Pillow on the same photo.
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
@@ -13,7 +15,8 @@ guard arguments.count >= 2 else {
 }
 let effort = arguments.count > 2 ? Int(arguments[2]) ?? 4 : 4
 let runs = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
-Vips.start()
+let threads = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 0
+Vips.start(maxConcurrentJobs: max(2, threads))
 let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: arguments[1])))
 let info = try ImageProbe.probe(bytes: bytes)
 let encoding = EncodingSettings(webpEffort: effort)
@@ -63,3 +66,36 @@ for variant in job.variants {
 }
 print("bench RSS: \(residentAfterWarmUp) MB after the warm-up, \(statusMegabytes("VmRSS:")) MB after \(3 * runs) more jobs, "
       + "peak \(statusMegabytes("VmHWM:")) MB")
+
+if threads > 0 {
+    let jobs = 4 * threads
+    let counter = LockedCounter()
+    let cpuStart = cpuSeconds()
+    let start = Date()
+    let group = DispatchGroup()
+    for _ in 0..<threads {
+        group.enter()
+        Thread {
+            while counter.next() < jobs { _ = try? whole.generate(.bytes(bytes)) }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    let seconds = Date().timeIntervalSince(start)
+    print(String(format: "bench throughput: %d jobs on %d threads: %.3f images/s (cpu %.3f s per image)",
+                 jobs, threads, Double(jobs) / seconds, (cpuSeconds() - cpuStart) / Double(jobs)))
+}
+
+/// Hands out job numbers to the throughput threads.
+final class LockedCounter: @unchecked Sendable {
+    // Safe: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}

@@ -15,7 +15,15 @@ final class VariantGeneratorTests: XCTestCase {
     private func size(_ variant: EncodedVariant?) -> [Int] { [variant?.width ?? -1, variant?.height ?? -1] }
 
     func testOrientationIsAppliedBeforeResizing() throws {
-        let variants = try generate("orientation6-gps.jpg")
+        for name in ["orientation6-gps.jpg", "orientation6-progressive.jpg"] {
+            try checkOrientationIsAppliedBeforeResizing(name)
+        }
+    }
+
+    /// Sequential JPEGs are decoded at reduced scale for the resized variants, progressive
+    /// ones once in full: both give the same sizes and orientation.
+    private func checkOrientationIsAppliedBeforeResizing(_ name: String) throws {
+        let variants = try generate(name)
         // Displayed 200×400 (stored 400×200 with orientation 6).
         XCTAssertEqual(size(variants["thumbnail"]), [78, 156])
         XCTAssertEqual(size(variants["small"]), [200, 400])
@@ -151,9 +159,11 @@ final class VariantGeneratorTests: XCTestCase {
     }
 
     func testFileAndMemorySourcesAgree() throws {
-        let fromFile = try VariantGenerator().generate(.file(path: Fixtures.url("small-300.jpg").path))
-        let fromMemory = try VariantGenerator().generate(.bytes(Fixtures.bytes("small-300.jpg")))
-        XCTAssertEqual(fromFile, fromMemory)
+        for name in ["small-300.jpg", "orientation6-progressive.jpg"] {
+            let fromFile = try VariantGenerator().generate(.file(path: Fixtures.url(name).path))
+            let fromMemory = try VariantGenerator().generate(.bytes(Fixtures.bytes(name)))
+            XCTAssertEqual(fromFile, fromMemory, name)
+        }
     }
 
     func testCustomSpecsAndSettings() throws {
@@ -168,6 +178,10 @@ final class VariantGeneratorTests: XCTestCase {
     func testTruncatedAndCorruptDataIsInvalid() {
         let jpeg = Fixtures.bytes("small-300.jpg")
         XCTAssertThrowsImagingError(try VariantGenerator().generate(.bytes(Array(jpeg.prefix(jpeg.count / 2))))) {
+            if case .invalidImage = $0 { true } else { false }
+        }
+        let progressive = Fixtures.bytes("orientation6-progressive.jpg")
+        XCTAssertThrowsImagingError(try VariantGenerator().generate(.bytes(Array(progressive.prefix(progressive.count * 2 / 3))))) {
             if case .invalidImage = $0 { true } else { false }
         }
         let png = Fixtures.bytes("alpha.png")

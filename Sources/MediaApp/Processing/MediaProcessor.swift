@@ -71,22 +71,16 @@ struct MediaProcessor {
         }
     }
 
+    /// Makes and stores the variants under `version`'s keys. Nothing is removed on failure:
+    /// a retry writes the same keys, and the reconcile pass removes what no row refers to.
     private func makeVariants(from source: ImageSource, for media: Media, version: Int) throws -> [MediaVariant] {
-        let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
-                                         maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try timer.measure("variants") { try generator.generate(source) { timer.add("queued", seconds: $0) } }
-        progress(70)
-        let storage = try resources.storage()
-        return try encoded.map { variant in
-            let key = ObjectKey.variant(orgSlug: media.orgSlug, mediaId: media.id, variant: variant.name, version: version,
-                                        fileExtension: variant.format.fileExtension)
-            try timer.measure("storage") {
-                _ = try storage.putObject(bucket: media.bucket, key: key.text, body: variant.bytes, contentType: variant.mimeType,
-                                          cacheControl: MediaUploader.cacheControl(isPrivate: media.isPrivate))
-            }
-            return MediaVariant(name: variant.name, objectKey: key.text, mimeType: variant.mimeType, size: variant.bytes.count,
-                                width: variant.width, height: variant.height)
-        }
+        var written: [String] = []
+        let variants = try VariantStorer(resources: resources, timer: timer, bucket: media.bucket, isPrivate: media.isPrivate) {
+            ObjectKey.variant(orgSlug: media.orgSlug, mediaId: media.id, variant: $0.name, version: version,
+                              fileExtension: $0.format.fileExtension).text
+        }.store(source, written: &written)
+        progress(80)
+        return variants
     }
 
     /// Saves the new state, then removes the objects no longer referenced.

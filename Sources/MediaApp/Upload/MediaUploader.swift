@@ -94,23 +94,9 @@ struct MediaUploader {
     /// every object written so far.
     func storeVariants(of source: ImageSource, folder: String, bucket: String, isPrivate: Bool,
                        written: inout [String]) throws -> [MediaVariant] {
-        let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
-                                         maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let encoded = try timer.measure("variants") { try generator.generate(source) { timer.add("queued", seconds: $0) } }
-        let storage = try resources.storage()
-        var variants: [MediaVariant] = []
-        for variant in encoded {
-            let key = variant.objectKey(folder: folder)
-            try Self.noting(key, in: &written) {
-                try timer.measure("storage") {
-                    _ = try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
-                                          cacheControl: Self.cacheControl(isPrivate: isPrivate))
-                }
-            }
-            variants.append(MediaVariant(name: variant.name, objectKey: key, mimeType: variant.mimeType,
-                                         size: variant.bytes.count, width: variant.width, height: variant.height))
-        }
-        return variants
+        try VariantStorer(resources: resources, timer: timer, bucket: bucket, isPrivate: isPrivate) {
+            $0.objectKey(folder: folder)
+        }.store(source, written: &written)
     }
 
     /// Removes what a failed upload wrote. If the store cannot do it now (it is what failed),
