@@ -15,6 +15,8 @@ let package = Package(
         // C libraries: a modulemap and a shim.h of non-variadic wrappers each.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // libvips' own WebP dependency, called directly for still images (see Encoder).
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
@@ -29,7 +31,7 @@ let package = Package(
         // S3 over libcurl with our own SigV4 signing.
         .target(name: "S3", dependencies: ["CCurl", "COpenSSL", "Hashing"]),
         // Image probing and variants with libvips.
-        .target(name: "Imaging", dependencies: ["CVips", "MediaCore"]),
+        .target(name: "Imaging", dependencies: ["CVips", "CWebP", "MediaCore"]),
         // MariaDB and Redis adapters and the repositories built on them.
         .target(name: "MediaInfra", dependencies: ["CMariaDB", "CHiredis", "Hashing", "MediaCore"]),
         // Counters shared by the processes of a pool (a memory region) and the Prometheus format.

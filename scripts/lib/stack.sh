@@ -71,7 +71,7 @@ stack_pip_install() {
 # Only what is missing is installed, so a ready machine pays nothing.
 stack_install_missing() {
   local with_test_tools=${1:-no}
-  local wanted=(libfcgi-dev libvips-dev libcurl4-openssl-dev libssl-dev libmariadb-dev libhiredis-dev
+  local wanted=(libfcgi-dev libvips-dev libwebp-dev libcurl4-openssl-dev libssl-dev libmariadb-dev libhiredis-dev
     nginx mariadb-server redis-server openssl curl ca-certificates iproute2 python3 python3-pip)
   # Test tools: systemd-analyze for the unit checks, Chromium and its driver for the browser test.
   [[ $with_test_tools == yes ]] && wanted+=(systemd chromium chromium-driver)
