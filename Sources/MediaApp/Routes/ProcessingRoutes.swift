@@ -25,7 +25,9 @@ enum ProcessingRoutes {
                 return .json(["jobId": .string(job.id), "mediaId": .string(media.id)], status: 202)
             }
             let cropped = try JobScheduler(resources: context.resources).withLock(media) {
-                try MediaProcessor(resources: context.resources).crop(media, request, targetVersion: target)
+                let processor = MediaProcessor(resources: context.resources)
+                let current = try processor.stillCurrent(media, in: context.caller)
+                return try processor.crop(current, request, targetVersion: target)
             }
             return .json(json.media(try QueryRoutes.findMedia(cropped.id, context)))
         })
