@@ -37,7 +37,7 @@ extension Encoder {
     /// A single-frame 8-bit RGB(A) image encoded by libwebp itself, nil for anything else
     /// (animations, other band layouts), which libvips' saver handles.
     ///
-    /// libvips 8.14's webpsave costs ~10 % more CPU than libwebp for the same image (it goes
+    /// libvips 8.14's webpsave costs ~2 % more CPU than libwebp for the same image (it goes
     /// through libwebp's animation encoder even for one frame); this path is libwebp's simple
     /// API with `method` = effort, and writes no metadata at all. The pixels must be in memory:
     /// a lazy image (a sequential JPEG decode) is decoded here, where a corrupt source fails.

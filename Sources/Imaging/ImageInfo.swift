@@ -16,8 +16,6 @@ public struct ImageInfo: Sendable, Equatable {
     public var interpretation: String
     /// Whether an ICC profile is embedded (variants are converted from it to sRGB).
     public var hasColourProfile: Bool
-    /// A progressive JPEG (every decode of it costs a full entropy decode, whatever the scale).
-    public var isProgressiveJPEG: Bool = false
 
     /// The displayed size (after EXIF orientation): the media object's `width`/`height`.
     public var width: Int { swapsAxes ? storedHeight : storedWidth }

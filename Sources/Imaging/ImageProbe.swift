@@ -41,8 +41,7 @@ public enum ImageProbe {
             pageCount: max(1, header.pageCountInFile),
             hasAlpha: header.hasAlpha,
             interpretation: header.interpretationName,
-            hasColourProfile: header.hasColourProfile,
-            isProgressiveJPEG: type == .jpeg && source.jpegFrameKind() == .progressive)
+            hasColourProfile: header.hasColourProfile)
         guard info.storedWidth > 0, info.storedHeight > 0 else {
             throw .invalidImage(reason: "the header declares an empty image")
         }

@@ -51,10 +51,7 @@ final class OpenedSource: @unchecked Sendable {
         if let blob {
             var length = 0
             guard let start = vips_blob_get(blob, &length) else { return .unknown }
-            let bytes = UnsafeRawBufferPointer(start: start, count: length)
-            return JPEGFrameKind.detect { offset, count in
-                offset < length ? Array(bytes[offset..<min(length, offset + count)]) : []
-            }
+            return JPEGFrameKind.detect(in: UnsafeRawBufferPointer(start: start, count: length))
         }
         guard let path, let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
         defer { try? handle.close() }

@@ -16,7 +16,7 @@ struct VariantPipeline: Sendable {
         self.info = info
         self.plan = plan
         self.encoding = encoding
-        if info.fileType == .jpeg && !info.isProgressiveJPEG {
+        if info.fileType == .jpeg && source.jpegFrameKind() != .progressive {
             decoded = nil
         } else {
             // No shrink-on-load for these formats: one decode instead of one per variant. A

@@ -44,10 +44,11 @@ public enum JPEGFrameKind: Sendable, Equatable {
     }
 
     /// `detect` over bytes in memory.
-    public static func detect(in bytes: [UInt8]) -> JPEGFrameKind {
+    public static func detect<Bytes: RandomAccessCollection>(in bytes: Bytes) -> JPEGFrameKind where Bytes.Element == UInt8 {
         detect { offset, count in
             guard offset < bytes.count else { return [] }
-            return Array(bytes[offset..<min(bytes.count, offset + count)])
+            let start = bytes.index(bytes.startIndex, offsetBy: offset)
+            return Array(bytes[start..<bytes.index(start, offsetBy: min(count, bytes.count - offset))])
         }
     }
 }

@@ -17,23 +17,6 @@ final class ImageProbeTests: XCTestCase {
         XCTAssertEqual(info.interpretation, "srgb")
     }
 
-    /// Progressive JPEGs, from a file or memory, are decoded once in full by the variant
-    /// pipeline; sequential ones are left to shrink-on-load.
-    func testProgressiveJPEGIsRecognised() throws {
-        for name in ["orientation6-progressive.jpg", "orientation6-gps.jpg", "small-300.jpg", "cmyk.jpg", "alpha.png"] {
-            let progressive = name == "orientation6-progressive.jpg"
-            for source in [ImageSource.file(path: Fixtures.url(name).path), .bytes(Fixtures.bytes(name))] {
-                let opened = try OpenedSource(source)
-                let info = try ImageProbe.probe(opened, maxPixels: 1_000_000, maxFrames: 1)
-                XCTAssertEqual(info.isProgressiveJPEG, progressive, name)
-                let pipeline = try VariantPipeline(source: opened, info: info,
-                                                   plan: VariantPlan(specs: VariantSpec.defaults, info: info, maxFrames: 1),
-                                                   encoding: EncodingSettings())
-                XCTAssertEqual(pipeline.decoded != nil, progressive || info.fileType != .jpeg, "\(name): decoded once")
-            }
-        }
-    }
-
     func testFramesAlphaAndColour() throws {
         let gif = try ImageProbe.probe(bytes: Fixtures.bytes("animated.gif"))
         XCTAssertEqual([gif.width, gif.height, gif.pageCount], [300, 200, 3])

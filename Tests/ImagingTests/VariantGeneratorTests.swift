@@ -43,6 +43,24 @@ final class VariantGeneratorTests: XCTestCase {
         }
     }
 
+    /// Progressive JPEGs, from a file or memory, are decoded once in full by the variant
+    /// pipeline; sequential ones are left to shrink-on-load.
+    func testProgressiveJPEGIsRecognised() throws {
+        for name in ["orientation6-progressive.jpg", "orientation6-gps.jpg", "small-300.jpg", "cmyk.jpg", "alpha.png"] {
+            let progressive = name == "orientation6-progressive.jpg"
+            for source in [ImageSource.file(path: Fixtures.url(name).path), .bytes(Fixtures.bytes(name))] {
+                let opened = try OpenedSource(source)
+                let info = try ImageProbe.probe(opened, maxPixels: 1_000_000, maxFrames: 1)
+                XCTAssertEqual(opened.jpegFrameKind(), progressive ? .progressive : info.fileType == .jpeg ? .sequential : .unknown,
+                               name)
+                let pipeline = try VariantPipeline(source: opened, info: info,
+                                                   plan: VariantPlan(specs: VariantSpec.defaults, info: info, maxFrames: 1),
+                                                   encoding: EncodingSettings())
+                XCTAssertEqual(pipeline.decoded != nil, progressive || info.fileType != .jpeg, "\(name): decoded once")
+            }
+        }
+    }
+
     func testMetadataIsStripped() throws {
         let original = Fixtures.bytes("orientation6-gps.jpg")
         XCTAssertTrue(Fixtures.contains(original, "FixtureCam"))

@@ -14,9 +14,7 @@ struct JobScheduler {
     func enqueue(_ type: JobType, media: Media, payload: JSONValue = .object([])) throws -> Job {
         let id = MediaUploader.newId()
         let queue = JobQueue(redis: resources.redis)
-        guard try queue.lock(mediaId: media.id, owner: id, ttlSeconds: Self.lockSeconds) else {
-            throw ServiceError(.conflict, "media \(media.id) is being processed; try again when its job has finished")
-        }
+        let media = try lock(media, owner: id, queue: queue)
         let job = Job(id: id, type: type, mediaId: media.id, organizationId: media.organizationId,
                       payload: payload.serializedString, createdAt: Timestamp.rfc3339(Date()))
         do {
@@ -30,14 +28,34 @@ struct JobScheduler {
         return job
     }
 
-    /// Runs `body` holding the media's lock (sync processing), or answers 409.
-    func withLock<T>(_ media: Media, _ body: () throws -> T) throws -> T {
+    /// Runs `body` holding the media's lock (sync processing) with the media as it is under
+    /// the lock, or answers 409.
+    func withLock<T>(_ media: Media, _ body: (Media) throws -> T) throws -> T {
         let owner = "request-" + MediaUploader.newId()
         let queue = JobQueue(redis: resources.redis)
+        let current = try lock(media, owner: owner, queue: queue)
+        defer { _ = try? queue.unlock(mediaId: media.id, owner: owner) }
+        return try body(current)
+    }
+
+    /// Takes the media's lock (409 if a job or request holds it), then reads its row again:
+    /// the caller looked the media up before the lock, and a crop may have replaced the
+    /// original in between (removing its objects). Only while the original is still the one
+    /// looked up does the caller go on; else the key it was given is gone (404), as it would
+    /// be a moment later.
+    private func lock(_ media: Media, owner: String, queue: JobQueue) throws -> Media {
         guard try queue.lock(mediaId: media.id, owner: owner, ttlSeconds: Self.lockSeconds) else {
             throw ServiceError(.conflict, "media \(media.id) is being processed; try again when its job has finished")
         }
-        defer { _ = try? queue.unlock(mediaId: media.id, owner: owner) }
-        return try body()
+        do {
+            guard let current = try resources.media.find(id: media.id, organizationId: media.organizationId),
+                  current.objectKey == media.objectKey, current.version == media.version else {
+                throw ServiceError.notFound("no object \(media.objectKey)")
+            }
+            return current
+        } catch {
+            _ = try? queue.unlock(mediaId: media.id, owner: owner)
+            throw error
+        }
     }
 }

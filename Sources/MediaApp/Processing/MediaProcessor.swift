@@ -62,17 +62,6 @@ struct MediaProcessor {
         return updated
     }
 
-    /// The media as it is now, if `media` (read before its lock was taken) still names its
-    /// current original. Another crop may have replaced it in between and removed the old
-    /// objects: then the key the client sent is gone (404), as it would be a moment later.
-    func stillCurrent(_ media: Media, in organization: Organization) throws -> Media {
-        guard let current = try resources.media.find(id: media.id, in: organization),
-              current.objectKey == media.objectKey, current.version == media.version else {
-            throw ServiceError.notFound("no object \(media.objectKey)")
-        }
-        return current
-    }
-
     /// Downloads the media's original into a staged file.
     func stageOriginal(of media: Media) throws -> StagedFile {
         let stager = try FileStager(maxBytes: Int.max)

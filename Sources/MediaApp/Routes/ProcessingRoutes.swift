@@ -24,10 +24,8 @@ enum ProcessingRoutes {
                     .enqueue(.crop, media: media, payload: CropFields.payload(request, targetVersion: target))
                 return .json(["jobId": .string(job.id), "mediaId": .string(media.id)], status: 202)
             }
-            let cropped = try JobScheduler(resources: context.resources).withLock(media) {
-                let processor = MediaProcessor(resources: context.resources)
-                let current = try processor.stillCurrent(media, in: context.caller)
-                return try processor.crop(current, request, targetVersion: target)
+            let cropped = try JobScheduler(resources: context.resources).withLock(media) { current in
+                try MediaProcessor(resources: context.resources).crop(current, request, targetVersion: target)
             }
             return .json(json.media(try QueryRoutes.findMedia(cropped.id, context)))
         })
