@@ -57,6 +57,9 @@ public enum WorkerProcess {
             if let signal = signals.wait(milliseconds: 100), signal != SIGHUP, drainDeadline == nil {
                 server.requestStop(finishingBacklog: signal == SIGUSR1)
                 drainDeadline = monotonicSeconds() + options.shutdownTimeoutSeconds
+                // Operators (and the pool tests) see when a worker stopped taking new work.
+                logLine([("level", "info"), ("event", "worker draining"), ("pid", String(getpid())),
+                         ("backlog", signal == SIGUSR1 ? "served" : "left to the others")])
             }
             if drainDeadline == nil, server.quotaReached {
                 exitCode = PoolEnvironment.recycledExitCode

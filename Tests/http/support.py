@@ -1,9 +1,11 @@
 """What every HTTP test needs: the running stack's details (from stack.env, exported by
 scripts/test) and small helpers to call the API, mediactl and scripts/stackctl. The pytest
 fixtures in conftest.py hand out these same helpers."""
+import json
 import os
 import re
 import subprocess
+import time
 
 import requests
 
@@ -13,6 +15,7 @@ CA_CERT = os.environ.get("MEDIA_CA_CERT", "")
 DEMO_KEY = os.environ.get("MEDIA_DEMO_KEY", "")
 DATA_DIR = os.environ.get("MEDIA_DATA_DIR", "")
 BIN_DIR = os.environ.get("MEDIA_BIN_DIR", "")
+HOLD_DIR = os.environ.get("MEDIA_TEST_HOLD_DIR", "")
 
 
 class StackSession(requests.Session):
@@ -95,3 +98,91 @@ def scrape():
         assert match, f"not exposition format: {line!r}"
         values[match.group(1)] = float(match.group(2))
     return response.text, values
+
+
+def wait_for(condition, timeout, what, interval=0.02):
+    """Polls `condition` until it returns something truthy, and returns that; fails naming
+    `what` after `timeout` seconds. For waiting on an event another process makes happen."""
+    deadline = time.time() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.time() > deadline:
+            raise AssertionError(f"after {timeout} s still waiting for {what}")
+        time.sleep(interval)
+
+
+class Hold:
+    """Holds the next request or job that reaches `stage` for `subject` (a filename or a media
+    id; "" for any) at that stage of the service, until `release()`: the service side is
+    Sources/MediaApp/HoldPoint.swift, armed through files in the test stack's hold folder.
+
+        with Hold("upload.objects-written", subject=filename) as hold:
+            ...start the request...
+            held = hold.wait()          # it is there now: {"pid": ..., "subject": ..., "stage": ...}
+            ...inject the fault...
+            hold.release()
+    """
+
+    def __init__(self, stage, subject=""):
+        assert HOLD_DIR and os.path.isdir(HOLD_DIR), "the test stack sets MEDIA_TEST_HOLD_DIR to an existing folder"
+        self.stage = stage
+        self.base = os.path.join(HOLD_DIR, stage)
+        self.held = None
+        for suffix in (".held", ".release"):
+            self._remove(suffix)
+        temporary = self.base + ".arm.tmp"
+        with open(temporary, "w") as f:
+            f.write(subject)
+        os.rename(temporary, self.base + ".arm")
+
+    def _remove(self, suffix):
+        try:
+            os.unlink(self.base + suffix)
+        except FileNotFoundError:
+            pass
+
+    def _read_held(self):
+        try:
+            with open(self.base + ".held") as f:
+                return json.loads(f.read())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def wait(self, timeout=120, unless=None):
+        """Waits until a process is held at the stage and returns what it wrote. `unless` (a
+        callable) ends the wait early with a failure once it is true, e.g. "the request has
+        already answered", so a request that never reached the stage fails the test at once."""
+        def held():
+            if unless is not None and unless():
+                raise AssertionError(f"the work finished without reaching the stage {self.stage}")
+            return self._read_held()
+
+        self.held = wait_for(held, timeout, f"a request held at {self.stage}")
+        return self.held
+
+    def release(self, acknowledged=True):
+        """Lets the held process go on; with `acknowledged`, waits until it has (it removes the
+        files), so the next hold of the stage cannot be confused with this one."""
+        with open(self.base + ".release", "w"):
+            pass
+        if acknowledged:
+            wait_for(lambda: not os.path.exists(self.base + ".held"), 60, f"the release at {self.stage}")
+
+    def close(self):
+        """Disarms the stage. A process still held is released (it removes the files); the
+        files of one that was killed while held are removed here."""
+        self._remove(".arm")
+        holder = (self._read_held() or {}).get("pid")
+        if holder and os.path.exists(f"/proc/{holder}"):
+            self.release(acknowledged=False)
+        else:
+            self._remove(".held")
+            self._remove(".release")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

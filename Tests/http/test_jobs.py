@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from media_helpers import ORG, jpeg, objects_under, other_org, png_with_alpha, s3, uploaded, upload
-from support import api, pool_children, stackctl
+from support import Hold, api, pool_children, stackctl
 
 VARIANTS = ["thumbnail", "small", "medium", "large", "original_webp"]
 
@@ -172,14 +172,20 @@ def test_other_organizations_cannot_process_my_media():
 # --- The queue's guarantees -------------------------------------------------------------------
 
 def test_worker_killed_mid_job_the_job_is_taken_over_and_completes():
-    response = upload(jpeg(5000, 3750, color=(10, 80, 200)), generateVariants=True, **{"async": True})
-    job_id = response.json()["jobId"]
-    deadline = time.time() + 60
-    while api("GET", f"/api/v1/media/job/{job_id}").json()["state"] != "active":
-        assert time.time() < deadline, "the job never started"
-        time.sleep(0.05)
-    for pid in pool_children("worker"):
-        os.kill(pid, signal.SIGKILL)   # the master starts new ones; they take the job over
+    """media-worker is killed while its job has written the variants and not yet committed
+    them (held there); a new worker takes the job over and completes it."""
+    filename = f"killed-mid-job-{uuid.uuid4().hex[:12]}.jpg"
+    with Hold("processing.objects-written", subject=filename) as hold:
+        response = upload(jpeg(1600, 1200, color=(10, 80, 200)), filename=filename, generateVariants=True, **{"async": True})
+        assert response.status_code == 202, response.text
+        job_id = response.json()["jobId"]
+        holder = hold.wait()["pid"]
+        workers = pool_children("worker")
+        assert holder in workers, f"held by {holder}, not by a worker process {workers}"
+        job = api("GET", f"/api/v1/media/job/{job_id}").json()
+        assert job["state"] == "active" and job["attempts"] == 1, job
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)   # the master starts new ones; they take the job over
     job = wait_for_job(job_id, timeout=180)
     assert job["state"] == "completed", job
     assert job["attempts"] == 2

@@ -116,7 +116,7 @@ def test_slow_clients_trickling_headers_do_not_starve_the_service():
             latencies.append(time.time() - before)
             if response.status_code != 200 or health.status_code != 200:
                 failures.append((response.status_code, health.status_code))
-            time.sleep(0.2)
+            time.sleep(0.2)   # the probes' pace while the trickle lasts
     finally:
         stop.set()
         trickler.join()

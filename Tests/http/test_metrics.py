@@ -10,7 +10,7 @@ import time
 import urllib.parse
 
 from media_helpers import jpeg, upload, uploaded
-from support import BASE_URL, CA_CERT, DATA_DIR, REPO, api, children, scrape, service_master
+from support import BASE_URL, CA_CERT, DATA_DIR, REPO, api, children, scrape, service_master, stackctl, wait_for
 
 
 
@@ -57,17 +57,31 @@ def test_storage_database_and_decode_metrics_move():
 
 
 def test_job_metrics_come_from_redis():
-    response = upload(jpeg(), generateVariants=True, **{"async": True})
-    assert response.status_code == 202, response.text
-    job_id = response.json()["jobId"]
+    _, before = scrape()
+    # With media-worker stopped nothing leaves the queue: a job sent now shows in its depth,
+    # and its age grows.
+    stackctl("stop", "worker")
+    try:
+        _, idle = scrape()
+        response = upload(jpeg(), generateVariants=True, **{"async": True})
+        assert response.status_code == 202, response.text
+        job_id = response.json()["jobId"]
+        _, queued = scrape()
+        assert queued["media_jobs_queue_depth"] == idle["media_jobs_queue_depth"] + 1
+        aged = wait_for(lambda: (lambda values: values if values["media_jobs_oldest_age_seconds"] >= 1 else None)(scrape()[1]),
+                        30, "the queued job's age to show")
+        assert aged["media_jobs_queue_depth"] >= 1
+    finally:
+        stackctl("start", "worker")
     deadline = time.time() + 120
     while api("GET", f"/api/v1/media/job/{job_id}").json()["state"] not in ("completed", "failed"):
         assert time.time() < deadline
         time.sleep(0.2)
     _, values = scrape()
-    assert values['media_jobs_completed_total{type="upload"}'] >= 1
-    assert values['media_job_duration_seconds_count{type="upload",outcome="completed"}'] >= 1
-    assert values["media_jobs_queue_depth"] >= 0 and values["media_jobs_oldest_age_seconds"] >= 0
+    completed = 'media_jobs_completed_total{type="upload"}'
+    duration = 'media_job_duration_seconds_count{type="upload",outcome="completed"}'
+    assert values[completed] >= before.get(completed, 0) + 1
+    assert values[duration] >= before.get(duration, 0) + 1
 
 
 def test_a_killed_worker_shows_as_a_restart():

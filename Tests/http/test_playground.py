@@ -8,7 +8,6 @@ import io
 import json
 import os
 import pathlib
-import time
 
 import pytest
 from PIL import Image
@@ -264,8 +263,11 @@ def test_page_fits_a_phone(page):
     try:
         page.refresh()
         wait_until(page, lambda d: d.execute_script("return document.querySelectorAll('details.op').length") > 0)
-        open_operation(page, "uploadMedia")
-        time.sleep(0.3)
+        section = open_operation(page, "uploadMedia")
+        # Reading scrollWidth lays the page out anew: once the section is open at the phone's
+        # width, the figure below is the phone's.
+        wait_until(page, lambda d: section.get_attribute("open") is not None
+                   and d.execute_script("return window.innerWidth") == 390)
         overflow = page.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than the phone"
         screenshot(page, "playground-phone.png")

@@ -249,6 +249,11 @@ stack_write_env() {
     echo "MEDIA_REPO_DIR=$(stack_quote "$STACK_REPO_DIR")"
     echo "MEDIA_STACKCTL=$(stack_quote "$STACK_REPO_DIR/scripts/stackctl")"
     echo "MEDIA_DB_ADMIN_SOCKET=$(stack_quote "$STACK_DB_SOCKET")"
+    if [[ $STACK_MODE == test ]]; then
+      # Test-only pauses at named stages (Sources/MediaApp/HoldPoint.swift): the fault tests
+      # hold a request there while they break a dependency. Never set outside the test stack.
+      echo "MEDIA_TEST_HOLD_DIR=$(stack_quote "$STACK_DATA/holds")"
+    fi
     echo "STACK_MODE=$(stack_quote "$STACK_MODE")"
     echo "STACK_BASE_PORT=$(stack_quote "$STACK_BASE_PORT")"
     local entry
@@ -799,6 +804,7 @@ stack_stop_nginx() { stack_signal_and_wait nginx QUIT 30; }
 # Prepares the folder and settings; safe to repeat.
 stack_prepare() {
   mkdir -p "$STACK_DATA" "$STACK_LOGS" "$STACK_RUN"
+  if [[ $STACK_MODE == test ]]; then mkdir -p "$STACK_DATA/holds"; fi
   stack_ensure_secrets
   stack_ensure_tls
   stack_write_env

@@ -24,6 +24,7 @@ struct MediaProcessor {
         var updated = media
         updated.variants = try makeVariants(from: .file(path: original.path), for: media, version: media.version)
         progress(90)
+        HoldPoint.processingObjectsWritten.reach(subjects: [media.id, media.filename])
         try window.check()
         try commit(updated, replacing: media)
         return updated
@@ -56,8 +57,9 @@ struct MediaProcessor {
         updated.checksum = "sha256:" + SHA256.hash(encoded.bytes).hexString
         updated.variants = request.regenerateVariants
             ? try makeVariants(from: .bytes(encoded.bytes), for: updated, version: targetVersion) : []
-        try window.check()
         progress(90)
+        HoldPoint.processingObjectsWritten.reach(subjects: [media.id, media.filename])
+        try window.check()
         try commit(updated, replacing: media)
         return updated
     }

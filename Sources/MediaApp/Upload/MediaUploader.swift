@@ -75,6 +75,7 @@ struct MediaUploader {
                               width: width, height: height, checksum: "sha256:\(upload.sha256)", alt: options.alt,
                               caption: options.caption, description: options.description, isPrivate: options.isPrivate,
                               status: .ready, variants: variants, createdAt: "", updatedAt: "")
+            HoldPoint.uploadObjectsWritten.reach(subjects: [options.filename, id])
             try window.check()
             return try timer.measure("database") {
                 try resources.media.insert(media)

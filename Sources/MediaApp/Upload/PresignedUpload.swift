@@ -109,6 +109,7 @@ struct PresignedUpload {
                 completed.variants = try uploader.storeVariants(of: .file(path: staged.path), folder: key.folder, bucket: media.bucket,
                                                                 isPrivate: media.isPrivate, written: &written)
             }
+            HoldPoint.uploadObjectsWritten.reach(subjects: [media.filename, media.id])
             guard try resources.media.markCompleted(completed) else {
                 throw ServiceError(.conflict, "media \(media.id) was completed by another request")
             }
