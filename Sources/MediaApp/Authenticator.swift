@@ -27,7 +27,7 @@ public final class Authenticator: Sendable {
     }
 
     public func authenticate(_ request: Request, database: DatabaseConnection) throws -> Organization {
-        guard let presented = Self.presentedKey(request) else {
+        guard let presented = try Self.presentedKey(request) else {
             throw ServiceError(.unauthorized, "an API key is required: send Authorization: Bearer <key> or X-API-Key")
         }
         let cacheKey = SHA256.hash(Array(presented.utf8)).hexString
@@ -46,13 +46,21 @@ public final class Authenticator: Sendable {
         return organization
     }
 
-    static func presentedKey(_ request: Request) -> String? {
+    /// The one key a request presents, from `Authorization: Bearer` or `X-API-Key`. Both may
+    /// carry it, but only the same key: nginx limits the rate by the key it sees, and two
+    /// different keys would let a client be limited under one and served under the other.
+    static func presentedKey(_ request: Request) throws -> String? {
+        var bearer: String?
         if let authorization = request.headers["authorization"] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmed }
+            if parts.count == 2, parts[0].lowercased() == "bearer" { bearer = String(parts[1]).trimmed }
         }
-        if let key = request.headers["x-api-key"], !key.isEmpty { return key.trimmed }
-        return nil
+        let header = request.headers["x-api-key"].map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+        if let bearer, let header, bearer != header {
+            throw ServiceError(.validationError, "Authorization and X-API-Key carry different keys; send one API key",
+                               details: ["field": "X-API-Key"])
+        }
+        return bearer ?? header
     }
 
     private func shouldTouch(_ keyId: String) -> Bool {

@@ -9,10 +9,12 @@ extension AppConfig.Storage {
 }
 
 public enum StorageHealth {
-    /// A HEAD of the default bucket on a fresh client with a one-second budget and no retries.
+    /// A HEAD of the default bucket with a one-second budget and no retries, on a client kept
+    /// between health runs (HealthCheck).
     public static func probe(config: AppConfig) -> HealthCheck.Probe {
         let configuration = config.storage.s3Configuration(connectTimeout: 1, requestTimeout: 1.2, maxAttempts: 1)
         let bucket = config.storage.bucket
-        return { try S3Client(configuration: configuration).headBucket(bucket) }
+        let client = KeptConnection { try S3Client(configuration: configuration) }
+        return { try client.use { try $0.headBucket(bucket) } }
     }
 }

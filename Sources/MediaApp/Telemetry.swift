@@ -16,12 +16,21 @@ enum Telemetry {
 
     static func requestFinished(route: String, method: String, status: Int, seconds: Double) {
         region.addInFlight(-1)
-        let key = RequestSeries.Key(route: route, method: method, status: status)
+        let key = RequestSeries.Key(route: route, method: methodLabel(method), status: status)
         let series = requestSeries.withLock { $0[key] } ?? RequestSeries.register(key, in: region, known: requestSeries)
         let histogram = ServiceMetrics.requestDuration
         if let index = series.total { region.add(seriesAt: index) }
         if let index = series.buckets[histogram.bucketIndex(for: seconds)] { region.add(seriesAt: index) }
         if let index = series.sum { region.add(seriesAt: index, histogram.scaledSum(seconds)) }
+    }
+
+    /// The method as a metrics label: one of a fixed set, so made-up methods (any token is a
+    /// valid HTTP method) cannot add series without bound; anything else is OTHER.
+    static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS": method
+        default: "OTHER"
+        }
     }
 
     /// The region indexes of one route, method and status, resolved once per process: building

@@ -73,6 +73,34 @@ final class ApplicationTests: XCTestCase {
         XCTAssertEqual(try body(response)["error"]?["code"], "unauthorized")
     }
 
+    func testTwoDifferentKeysAre400BeforeAnyLookupAndOneKeyInBothHeadersIsOne() throws {
+        let (_, resources) = try makeApplication()
+        let config = resources.config
+        let app = Application(config: config, router: Routes.make(config: config, health: HealthCheck(probes: [])))
+        var headers = HTTPHeaders()
+        headers.set("Authorization", "Bearer mk_0123456789abcdef_one")
+        headers.set("X-API-Key", "mk_0123456789abcdef_two")
+        let response = app.respond(to: Request(method: "GET", uri: "/api/v1/media/list", headers: headers), resources: resources)
+        XCTAssertEqual(response.status, 400)
+        XCTAssertEqual(try body(response)["error"]?["code"], "validation_error")
+
+        headers.set("X-API-Key", " mk_0123456789abcdef_one ")
+        XCTAssertEqual(try Authenticator.presentedKey(Request(method: "GET", uri: "/", headers: headers)), "mk_0123456789abcdef_one")
+        var basic = HTTPHeaders()
+        basic.set("Authorization", "Basic dXNlcjpwYXNz")
+        basic.set("X-API-Key", "mk_0123456789abcdef_two")
+        XCTAssertEqual(try Authenticator.presentedKey(Request(method: "GET", uri: "/", headers: basic)), "mk_0123456789abcdef_two",
+                       "an Authorization that is not Bearer carries no key")
+    }
+
+    func testMetricsKnowAFixedSetOfMethods() {
+        XCTAssertEqual(Telemetry.methodLabel("GET"), "GET")
+        XCTAssertEqual(Telemetry.methodLabel("OPTIONS"), "OPTIONS")
+        XCTAssertEqual(Telemetry.methodLabel("FOO"), "OTHER")
+        XCTAssertEqual(Telemetry.methodLabel("get"), "OTHER")
+        XCTAssertEqual(Set((0..<500).map { Telemetry.methodLabel("M\($0)") }), ["OTHER"])
+    }
+
     func testRouteLinesListEveryRouteAsMethodAndPattern() throws {
         let (_, resources) = try makeApplication()
         let lines = AdminCommands.routeLines(config: resources.config)

@@ -2,6 +2,7 @@
 directly against a pool of its own (own socket, small quotas) so the timings are its alone."""
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -258,6 +259,49 @@ def test_sighup_lets_a_long_request_finish_on_its_old_worker(make_pool):
     import support
     assert support.api("GET", f"/api/v1/media/{media['id']}").json()["status"] == "ready"
     support.api("DELETE", "/api/v1/media/", params={"id": media["id"]})
+
+
+def test_made_up_methods_add_no_metrics_series(make_pool):
+    """Any token is an HTTP method: past nginx (which refuses them), the pool still counts
+    them under one label, so they cannot grow /metrics."""
+    pool = make_pool(API_WORKERS=1, API_THREADS=1)
+    for index in range(40):
+        assert fastcgi_client.request(pool.socket, f"MADEUP{index}", "/api/v1/nope").status == 404
+    text = pool.get("/metrics").body.decode()
+    assert "MADEUP" not in text
+    assert re.search(r'media_http_requests_total\{route="-",method="OTHER",status="404"\} 40\b', text), \
+        [line for line in text.splitlines() if line.startswith("media_http_requests_total")]
+
+
+def mariadb_connections():
+    """Connections MariaDB has accepted since it started."""
+    out = subprocess.run(["mariadb", "--no-defaults", f"--socket={os.environ['MEDIA_DB_ADMIN_SOCKET']}", "--user=root", "-N", "-e",
+                          "SHOW GLOBAL STATUS LIKE 'Connections'"], capture_output=True, text=True, check=True).stdout
+    return int(out.split()[1])
+
+
+def redis_connections():
+    """Connections Redis has accepted since it started."""
+    out = subprocess.run(["redis-cli", "-h", os.environ["REDIS_HOST"], "-p", os.environ["REDIS_PORT"], "INFO", "stats"],
+                         capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"total_connections_received:(\d+)", out).group(1))
+
+
+def test_healthz_probes_once_a_second_on_kept_connections(make_pool):
+    """Anonymous /healthz cannot make a worker open connections per request: one probe run
+    answers for a second, and the probes keep their connections between runs."""
+    pool = make_pool(API_WORKERS=1, API_THREADS=2)
+    database, redis = mariadb_connections(), redis_connections()
+    rounds = 8
+    for _ in range(rounds):
+        statuses = [pool.get("/healthz").status for _ in range(25)]
+        assert statuses == [200] * 25, statuses
+        time.sleep(1.1)   # past the second a result is reused: the next round probes again
+    opened = (mariadb_connections() - database, redis_connections() - redis)
+    print(f"{rounds * 25} health checks in {rounds} rounds opened {opened[0]} MariaDB and {opened[1]} Redis connections")
+    # The first run opens one of each and the count's own client one more; fresh
+    # connections per run would be one per round (8 or more).
+    assert opened[0] <= 3 and opened[1] <= 3, opened
 
 
 @pytest.mark.parametrize("setting,value", [("API_WORKERS", "0"), ("DB_PORT", "http"), ("CDN_BASE_URL", "cdn"), ("S3_BUCKET", "")])

@@ -156,6 +156,43 @@ def test_413_without_client_request_id_gets_a_generated_one(base_url, ca_cert, s
     assert headers["x-request-id"] == document["requestId"]
 
 
+@pytest.mark.parametrize("method,path", [("TRACE", "/api/v1/media/list"), ("TRACE", "/"), ("FOO", "/api/v1/media/list"),
+                                         ("PROPFIND", "/api/v1/media/upload")])
+def test_methods_nginx_refuses_are_405_in_the_envelope_and_never_reach_the_service(api, data_dir, method, path):
+    request_id = f"method-{method.lower()}-{os.urandom(6).hex()}"
+    response = api(method, path, headers={"X-Request-Id": request_id})
+    assert response.status_code == 405, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.headers["Allow"] == "GET, HEAD, POST, PATCH, DELETE"
+    document = response.json()
+    assert document["error"]["code"] == "method_not_allowed" and method in document["error"]["message"]
+    assert document["requestId"] == response.headers["X-Request-Id"] == request_id
+    # The service logs every request it answers: this one it never saw.
+    assert api("GET", "/api/v1/media/list", params={"limit": 1}).status_code == 200
+    assert request_id not in (data_dir / "logs" / "api.log").read_text(errors="replace")
+
+
+def test_a_healthz_flood_is_limited_per_address_by_nginx(base_url, ca_cert):
+    sock = socket.create_connection(host_port(base_url), timeout=60)
+    tls = ssl.create_default_context(cafile=ca_cert).wrap_socket(sock, server_hostname="localhost")
+    count = 300
+    try:
+        tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n" * count)   # pipelined
+        from test_limits import pipelined_responses
+        statuses = [status for status, _, _ in pipelined_responses(tls, count)]
+    finally:
+        tls.close()
+    print(f"{count} pipelined /healthz: {statuses.count(200)} answered 200, {statuses.count(429)} answered 429 by nginx")
+    assert set(statuses) <= {200, 429} and statuses.count(429) > 0, sorted(set(statuses))
+    # Refilled at the zone's rate: health checks of the tests that follow pass again.
+    wait_for(lambda: http_status(base_url, ca_cert, "/healthz") == 200, 30, "/healthz to answer again")
+
+
+def http_status(base_url, ca_cert, path):
+    import requests
+    return requests.get(base_url + path, verify=ca_cert, timeout=10).status_code
+
+
 def test_pool_down_gives_503_unavailable_in_the_json_envelope(api, stopped, stackctl):
     with stopped("api"):
         response = api("GET", "/api/v1/media/list", timeout=15)

@@ -767,7 +767,11 @@ stack_nginx_conf_for_stack() {
     "UPLOAD_MAX_BYTES=$upload" \
     "CLIENT_MAX_BODY_SIZE=$(stack_nginx_body_limit "$upload")" \
     "RATE_LIMIT=200r/s" \
-    "RATE_BURST=400"
+    "RATE_BURST=400" \
+    "ADDRESS_RATE_LIMIT=400r/s" \
+    "ADDRESS_RATE_BURST=800" \
+    "HEALTH_RATE_LIMIT=20r/s" \
+    "HEALTH_RATE_BURST=40"
 }
 
 stack_nginx_cmd() {
