@@ -143,9 +143,9 @@ def test_hung_dependency_still_answers_within_two_seconds():
     pid = stackctl("pid", "redis").stdout.strip()
     os.kill(int(pid), 19)  # SIGSTOP: connections hang instead of being refused
     try:
-        started = time.time()
-        response = api("GET", "/healthz", key=None)
-        elapsed = time.time() - started
+        # A process reuses its health result for a second: poll until the hang shows, each
+        # answer within the contract's 2 s.
+        response, elapsed = wait_for_health(503, timeout=10)
     finally:
         os.kill(int(pid), 18)  # SIGCONT
     assert response.status_code == 503 and response.json()["checks"]["redis"] == "error"
