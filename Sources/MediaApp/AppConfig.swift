@@ -27,6 +27,8 @@ public struct AppConfig: Sendable {
         public var uploadMaxBytes: Int
         public var jsonMaxBytes: Int
         public var imageMaxPixels: Int
+        /// How long a presigned upload's PUT URL is valid (PRESIGNED_UPLOAD_EXPIRY_SECONDS).
+        public var presignedUploadSeconds: Int = 900
     }
 
     /// What may be uploaded and how images are processed.
@@ -140,7 +142,8 @@ public struct AppConfig: Sendable {
         let limits = Limits(
             uploadMaxBytes: try env.int("UPLOAD_MAX_BYTES", default: 100 << 20, in: 1...(64 << 30)),
             jsonMaxBytes: try env.int("JSON_MAX_BYTES", default: 1 << 20, in: 1024...(64 << 20)),
-            imageMaxPixels: try env.int("IMAGE_MAX_PIXELS", default: 50_000_000, in: 1...1_000_000_000))
+            imageMaxPixels: try env.int("IMAGE_MAX_PIXELS", default: 50_000_000, in: 1...1_000_000_000),
+            presignedUploadSeconds: try env.int("PRESIGNED_UPLOAD_EXPIRY_SECONDS", default: 900, in: 60...86400))
         let media = try loadMedia(env)
         let modeText = try env.string("API_SOCKET_MODE", default: "0660")
         guard let socketMode = UInt32(modeText, radix: 8), socketMode <= 0o777 else {
@@ -187,7 +190,7 @@ public struct AppConfig: Sendable {
             do {
                 allowed = try FileTypeAllowList(parsing: list)
             } catch {
-                throw ConfigError(setting: "UPLOAD_ALLOWED_TYPES", problem: "must list types such as jpeg,png,gif,webp,pdf (html is never allowed)")
+                throw ConfigError(setting: "UPLOAD_ALLOWED_TYPES", problem: "must list types such as jpeg,png,gif,webp,pdf (html and xml are never allowed)")
             }
         } else {
             allowed = .default

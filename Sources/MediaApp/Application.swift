@@ -131,7 +131,8 @@ public final class Application: Sendable {
             serviceError = .unavailable("storage")
             log.failure(requestId: requestId, route: route, error: error.description)
         case let error as S3Error:
-            serviceError = ServiceError(.storageError, "the storage service answered \(error.code): \(error.message)")
+            // The store's own text (bucket names, keys, its software) goes to the log only.
+            serviceError = ServiceError(.storageError, "the storage service refused the request; quote the request id when reporting it")
             log.failure(requestId: requestId, route: route, error: error.description)
         default:
             serviceError = ServiceError(.internalError, "an unexpected error occurred; quote the request id when reporting it")

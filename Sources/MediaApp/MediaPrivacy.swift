@@ -4,11 +4,25 @@ import S3
 
 /// Moves a media's objects between the public and the private bucket. The copies are made
 /// first and the row updated next; only then are the old objects removed, so the row always
-/// points at bytes that exist.
+/// points at bytes that exist. A move holds the media's lock, like a crop or a job: a crop
+/// cannot write into the bucket the media is leaving, and two moves cannot cross.
 struct MediaPrivacy {
     let resources: ServiceResources
 
     func move(_ media: Media, toPrivate isPrivate: Bool, apply update: (inout Media) -> Void) throws -> Media {
+        guard resources.config.storage.bucket(isPrivate: isPrivate) != media.bucket else {
+            return try moveLocked(media, toPrivate: isPrivate, apply: update)
+        }
+        return try JobScheduler(resources: resources).withLock(media, sameOriginal: false) { current in
+            guard current.status == .ready || current.status == .failed else {
+                throw ServiceError(.conflict, "media \(current.id) is \(current.status.rawValue); its privacy can change once it is ready",
+                                   details: ["status": current.status.rawValue])
+            }
+            return try moveLocked(current, toPrivate: isPrivate, apply: update)
+        }
+    }
+
+    private func moveLocked(_ media: Media, toPrivate isPrivate: Bool, apply update: (inout Media) -> Void) throws -> Media {
         let target = resources.config.storage.bucket(isPrivate: isPrivate)
         var updated = media
         update(&updated)

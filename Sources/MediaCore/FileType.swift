@@ -132,9 +132,13 @@ public struct FileTypeAllowList: Sendable, Equatable {
 
     public let types: Set<FileType>
 
-    /// `types` less HTML, which is never accepted.
+    /// Markup a browser runs scripts from: HTML, and XML (an XHTML namespace makes any XML
+    /// document a page). SVG stays possible, behind the markup scan.
+    public static let neverAllowed: Set<FileType> = [.html, .xml]
+
+    /// `types` less the never-allowed ones.
     public init(_ types: Set<FileType>) {
-        self.types = types.subtracting([.html])
+        self.types = types.subtracting(Self.neverAllowed)
     }
 
     /// Parses a configuration value such as `jpeg,png,gif,webp,pdf` (case-insensitive, spaces
@@ -145,7 +149,7 @@ public struct FileTypeAllowList: Sendable, Equatable {
             let name = rawName.trimmingSpaces()
             if name.isEmpty { continue }
             guard let type = FileType(name: name) else { throw .unknownName(name) }
-            if type == .html { throw .neverAllowed(type) }
+            if Self.neverAllowed.contains(type) { throw .neverAllowed(type) }
             types.insert(type)
         }
         self.init(types)

@@ -31,14 +31,26 @@ public enum FormValue {
     }
 
     /// A client filename reduced to a safe display name: the last path component, no control
-    /// characters, at most 255 bytes; "file" when nothing is left.
+    /// characters (C0, DEL, C1) and no bidirectional controls (which make `gpj.exe` read as
+    /// `exe.jpg`), at most 255 bytes; "file" when nothing is left.
     public static func filename(_ raw: String?) -> String {
         guard let raw else { return "file" }
         let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        var cleaned = String(String.UnicodeScalarView(lastComponent.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
+        var cleaned = String(String.UnicodeScalarView(lastComponent.unicodeScalars.filter(isDisplayable)))
         cleaned = cleaned.trimmingSpaces
         while cleaned.utf8.count > 255 { cleaned.removeLast() }
         return cleaned.isEmpty || cleaned == "." || cleaned == ".." ? "file" : cleaned
+    }
+}
+
+extension FormValue {
+    /// Not C0, DEL or C1; not a bidi embedding, override, isolate or mark (U+061C, U+200E–F,
+    /// U+202A–E, U+2066–9).
+    static func isDisplayable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7f...0x9f, 0x061c, 0x200e, 0x200f, 0x202a...0x202e, 0x2066...0x2069: false
+        default: true
+        }
     }
 }
 

@@ -25,6 +25,19 @@ public struct ObjectKey: Sendable, Equatable {
         ObjectKey(orgSlug: orgSlug, mediaId: mediaId, name: "\(versioned(variant, version)).\(fileExtension)")
     }
 
+    /// Where a presigned upload's client PUTs its bytes: `_staging/{orgSlug}/{mediaId}` in the
+    /// private bucket, which no CDN serves. `_` is never part of a slug, so no media key can
+    /// name it; `complete` inspects what arrived and writes the media's own objects itself.
+    public static let stagingPrefix = "_staging/"
+
+    public static func staging(orgSlug: String, mediaId: String) -> String { "\(stagingPrefix)\(orgSlug)/\(mediaId)" }
+
+    /// `{orgSlug, mediaId}` of a staging key, or nil for any other key.
+    public static func parseStaging(_ key: String) -> (orgSlug: String, mediaId: String)? {
+        guard key.hasPrefix(stagingPrefix) else { return nil }
+        return parseFolder(String(key.dropFirst(stagingPrefix.count)))
+    }
+
     private static func versioned(_ base: String, _ version: Int) -> String { version <= 1 ? base : "\(base)-v\(version)" }
 
     /// Parses a key a client sent. `nil` (→ 400/404) for anything that is not exactly the

@@ -120,6 +120,18 @@ public enum Reconciliation {
         return .stale
     }
 
+    /// A presigned upload's staged object (`ObjectKey.staging`): kept while its media waits for
+    /// `complete`, else unclaimed once past the grace (a PUT replayed after `complete` or a
+    /// delete, or one that `complete` could not remove). Rows that stay pending are removed
+    /// with their staged object by the pending rule.
+    public static func classifyStaged(_ object: StoredObject, row: Row?, policy: Policy) -> ObjectVerdict {
+        guard let staged = ObjectKey.parseStaging(object.key) else { return .foreign }
+        if let row, row.id == staged.mediaId, row.orgSlug == staged.orgSlug, row.status == .pending, row.deletingAgeSeconds == nil {
+            return .claimed
+        }
+        return object.ageSeconds < policy.graceSeconds ? .young : .orphan
+    }
+
     /// `existingKeys`: the keys found in the row's bucket under its folder.
     public static func evaluate(_ row: Row, existingKeys: Set<String>, policy: Policy) -> RowVerdict {
         if let deletingAge = row.deletingAgeSeconds {

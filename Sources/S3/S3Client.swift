@@ -38,10 +38,10 @@ public final class S3Client: @unchecked Sendable {
 
     /// See `S3Presigner.presignedURL`.
     public func presignedURL(method: S3PresignMethod, bucket: String, key: String, expires: Int,
-                             contentType: String? = nil, responseOverrides: [(name: String, value: String)] = [],
+                             headers: [(name: String, value: String)] = [], responseOverrides: [(name: String, value: String)] = [],
                              now: Date = Date()) throws -> String {
         try presigner.presignedURL(method: method, bucket: bucket, key: key, expires: expires,
-                                   contentType: contentType, responseOverrides: responseOverrides, now: now)
+                                   headers: headers, responseOverrides: responseOverrides, now: now)
     }
 
     // MARK: Requests

@@ -19,8 +19,8 @@ public struct S3Presigner: Sendable {
 
     /// A URL that allows one `method` on `bucket`/`key` until `now + expires`.
     ///
-    /// For PUT with a `contentType`, `Content-Type` is a signed header: the uploader must send
-    /// exactly that value or S3 refuses the request (403).
+    /// For PUT, `headers` (such as `Content-Type`, `Content-Length`, `If-None-Match: *`) are
+    /// signed: the uploader must send exactly those values or S3 refuses the request (403).
     /// - Parameters:
     ///   - expires: lifetime in seconds, 1 ... 604800 (7 days).
     ///   - responseOverrides: signed query parameters such as `response-content-disposition`
@@ -28,13 +28,12 @@ public struct S3Presigner: Sendable {
     ///   - now: the signing time (inject a fixed one in tests).
     /// - Throws: `S3ClientError` for an expiry out of range, an empty key or a bad bucket name.
     public func presignedURL(method: S3PresignMethod, bucket: String, key: String, expires: Int,
-                             contentType: String? = nil, responseOverrides: [(name: String, value: String)] = [],
+                             headers: [(name: String, value: String)] = [], responseOverrides: [(name: String, value: String)] = [],
                              now: Date = Date()) throws -> String {
         guard !key.isEmpty else { throw S3ClientError.emptyKey }
         guard S3Endpoint.isValidBucketName(bucket) else { throw S3ClientError.invalidBucketName(bucket) }
         let target = endpoint.target(bucket: bucket, key: key)
-        var signed: [(name: String, value: String)] = []
-        if method == .put, let contentType { signed.append(("content-type", contentType)) }
+        let signed = method == .put ? headers.map { (name: $0.name.lowercased(), value: $0.value) } : []
         let query = try signer.presignedQuery(method: method.rawValue, host: target.host, path: target.path,
                                               query: responseOverrides, signedHeaders: signed, expires: expires, date: now)
         return target.url(query: query)

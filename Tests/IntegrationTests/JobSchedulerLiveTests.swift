@@ -27,7 +27,13 @@ final class JobSchedulerLiveTests: XCTestCase {
         var replaced = read
         replaced.version = 2
         replaced.objectKey = "\(organization.slug)/\(id)/original-v2.jpg"
-        try resources.media.replaceOriginalAndVariants(replaced, status: .ready)
+        XCTAssertTrue(try resources.media.replaceOriginalAndVariants(replaced, status: .ready, expected: read))
+        // A second writer that started from version 1 (a crop whose lock ran out) changes nothing.
+        var late = read
+        late.version = 2
+        late.objectKey = "\(organization.slug)/\(id)/original-v2.png"
+        XCTAssertFalse(try resources.media.replaceOriginalAndVariants(late, status: .ready, expected: read))
+        XCTAssertEqual(try resources.media.find(id: id, in: organization)?.objectKey, replaced.objectKey)
         XCTAssertThrowsError(try scheduler.withLock(read) { _ in XCTFail("ran on a stale row") }) { error in
             XCTAssertEqual((error as? ServiceError)?.code, .notFound, "\(error)")
         }

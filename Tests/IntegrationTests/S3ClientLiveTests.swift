@@ -269,7 +269,7 @@ final class S3ClientLiveTests: XCTestCase {
     func testPresignedPutThenGet() async throws {
         let key = prefix + "presigned/my photo (1) ü.png"
         let body = LiveS3.randomBytes(4096)
-        let putURL = try client.presignedURL(method: .put, bucket: bucket, key: key, expires: 300, contentType: "image/png")
+        let putURL = try client.presignedURL(method: .put, bucket: bucket, key: key, expires: 300, headers: [("Content-Type", "image/png")])
         let put = try await Self.send("PUT", putURL, body: body, contentType: "image/png")
         XCTAssertEqual(put.status, 200, String(decoding: put.body, as: UTF8.self))
         XCTAssertEqual(try client.headObject(bucket: bucket, key: key).contentType, "image/png")
@@ -308,12 +308,26 @@ final class S3ClientLiveTests: XCTestCase {
 
     func testPresignedPutWithAnotherContentTypeIsRefused() async throws {
         let key = prefix + "presigned/typed.png"
-        let url = try client.presignedURL(method: .put, bucket: bucket, key: key, expires: 300, contentType: "image/png")
+        let url = try client.presignedURL(method: .put, bucket: bucket, key: key, expires: 300, headers: [("Content-Type", "image/png")])
         let wrong = try await Self.send("PUT", url, body: [1, 2, 3], contentType: "text/html")
         XCTAssertEqual(wrong.status, 403, String(decoding: wrong.body, as: UTF8.self))
         XCTAssertThrowsError(try client.headObject(bucket: bucket, key: key))
         let right = try await Self.send("PUT", url, body: [1, 2, 3], contentType: "image/png")
         XCTAssertEqual(right.status, 200)
+    }
+
+    func testPresignedPutCreatesOnceWithTheSignedLength() async throws {
+        let key = prefix + "presigned/once.bin"
+        let headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream"), ("If-None-Match", "*"),
+                                                       ("Content-Length", "3")]
+        let url = try client.presignedURL(method: .put, bucket: bucket, key: key, expires: 300, headers: headers)
+        let longer = try await Self.send("PUT", url, body: [1, 2, 3, 4], headers: headers.filter { $0.name != "Content-Length" })
+        XCTAssertEqual(longer.status, 403, "the length is signed")
+        let first = try await Self.send("PUT", url, body: [1, 2, 3], headers: headers.filter { $0.name != "Content-Length" })
+        XCTAssertEqual(first.status, 200, String(decoding: first.body, as: UTF8.self))
+        let again = try await Self.send("PUT", url, body: [7, 7, 7], headers: headers.filter { $0.name != "Content-Length" })
+        XCTAssertEqual(again.status, 412, "If-None-Match: * lets the URL create the object once")
+        XCTAssertEqual(try client.getObjectBytes(bucket: bucket, key: key).body, [1, 2, 3])
     }
 
     // MARK: Failures: typed, and retried only when it can help
@@ -360,11 +374,12 @@ final class S3ClientLiveTests: XCTestCase {
 
     // MARK: Helpers
 
-    static func send(_ method: String, _ url: String, body: [UInt8]? = nil,
-                     contentType: String? = nil) async throws -> (status: Int, body: [UInt8]) {
+    static func send(_ method: String, _ url: String, body: [UInt8]? = nil, contentType: String? = nil,
+                     headers: [(name: String, value: String)] = []) async throws -> (status: Int, body: [UInt8]) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        for header in headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
         if let body { request.httpBody = Data(body) }
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as! HTTPURLResponse).statusCode, Array(data))

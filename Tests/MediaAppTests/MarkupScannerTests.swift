@@ -24,6 +24,20 @@ final class MarkupScannerTests: XCTestCase {
         XCTAssertEqual(scan([Array("<?php system($_GET['c']); ?>".utf8)]), ["<?php"])
     }
 
+    func testNamespacedTagsAreTheTags() {
+        let xhtml = "<?xml version=\"1.0\"?><doc><h:script xmlns:h=\"http://www.w3.org/1999/xhtml\">alert(1)</h:script></doc>"
+        XCTAssertEqual(scan([Array(xhtml.utf8)]), ["<script"])
+        XCTAssertEqual(scan([Array("<svg:svg xmlns:svg=\"http://www.w3.org/2000/svg\"/>".utf8)]), ["<svg"])
+        XCTAssertEqual(scan([Array("<X-1.y_z:IFRAME src=x>".utf8)]), ["<iframe"])
+        XCTAssertEqual(scan([Array("<a:b:script> <1h:script> <h :script>".utf8)]), [], "one prefix, starting with a letter, no spaces")
+        let long = "<" + String(repeating: "p", count: MarkupScanner.maxPrefixBytes) + ":script>"
+        XCTAssertEqual(scan([Array(long.utf8)]), [], "prefixes longer than the scanner looks are not one")
+        let text = Array("binary<html:script>x".utf8) + noise(MarkupScanner.edgeBytes * 2)
+        for cut in 1..<22 {
+            XCTAssertEqual(scan([Array(text[..<cut]), Array(text[cut...])]), ["<script"], "cut at \(cut)")
+        }
+    }
+
     func testScriptIsFoundDeepInsideShortTagsOnlyAtTheEdges() {
         let middle = noise(3 * MarkupScanner.edgeBytes)
         let deepScript = noise(10_000) + Array("<script>alert(1)</script><html>".utf8) + noise(10_000)

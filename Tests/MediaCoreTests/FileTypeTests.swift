@@ -96,6 +96,10 @@ final class FileTypeTests: XCTestCase {
         XCTAssertThrowsError(try FileTypeAllowList(parsing: "jpeg,bmpx")) { error in
             XCTAssertEqual(error as? FileTypeAllowList.ParseError, .unknownName("bmpx"))
         }
+        XCTAssertThrowsError(try FileTypeAllowList(parsing: "png,xml")) { error in
+            XCTAssertEqual(error as? FileTypeAllowList.ParseError, .neverAllowed(.xml), "XML can be a page (XHTML namespace)")
+        }
         XCTAssertFalse(FileTypeAllowList([.html, .png]).contains(.html), "HTML can never be allowed")
+        XCTAssertFalse(FileTypeAllowList([.xml, .png]).contains(.xml), "XML can never be allowed")
     }
 }

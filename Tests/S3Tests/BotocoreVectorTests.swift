@@ -70,7 +70,7 @@ final class BotocoreVectorTests: XCTestCase {
                                                                          token: vector.sessionToken))
             let url = try presigner.presignedURL(method: S3PresignMethod(rawValue: vector.method)!, bucket: vector.bucket,
                                                  key: vector.key, expires: vector.expires,
-                                                 contentType: vector.contentType, now: clock)
+                                                 headers: vector.contentType.map { [("Content-Type", $0)] } ?? [], now: clock)
             XCTAssertEqual(url, vector.url, "\(vector.method) \(vector.key) token=\(vector.sessionToken)")
         }
     }

@@ -34,11 +34,11 @@ final class PresignAndAddressingTests: XCTestCase {
 
     func testPresignedPutSignsContentType() throws {
         let url = try presigner().presignedURL(method: .put, bucket: "media", key: "a b.png", expires: 900,
-                                               contentType: "image/png", now: now)
+                                               headers: [("Content-Type", "image/png")], now: now)
         XCTAssertTrue(url.hasPrefix("http://127.0.0.1:9000/media/a%20b.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&"))
         XCTAssertTrue(url.contains("&X-Amz-Date=20260102T030405Z&X-Amz-Expires=900&X-Amz-SignedHeaders=content-type%3Bhost&"))
         let get = try presigner().presignedURL(method: .get, bucket: "media", key: "a b.png", expires: 900,
-                                               contentType: "image/png", now: now)
+                                               headers: [("Content-Type", "image/png")], now: now)
         XCTAssertTrue(get.contains("X-Amz-SignedHeaders=host&"), "a GET signs no content type")
     }
 

@@ -268,7 +268,8 @@ def test_presigned_upload_then_complete():
                                                                 "size": len(data)})
     assert start.status_code == 200, start.text
     ticket = start.json()
-    assert ticket["method"] == "PUT" and ticket["headers"] == {"Content-Type": "image/jpeg"}
+    assert ticket["method"] == "PUT"
+    assert ticket["headers"] == {"Content-Type": "image/jpeg", "If-None-Match": "*", "Content-Length": str(len(data))}
     assert ticket["objectKey"] == f"{ORG}/{ticket['mediaId']}/original.jpg" and ticket["expiresAt"].endswith("Z")
     assert api("GET", f"/api/v1/media/{ticket['mediaId']}").json()["status"] == "pending"
     # No object yet: privacy moves, variants and crops wait for the upload (were a 502
@@ -279,7 +280,7 @@ def test_presigned_upload_then_complete():
     assert api("POST", "/api/v1/media/crop", json=crop).status_code == 409
     early = api("POST", f"/api/v1/media/{ticket['mediaId']}/complete", json={})
     assert early.status_code == 409, early.text
-    wrong_type = requests.put(ticket["uploadUrl"], data=data, headers={"Content-Type": "image/png"}, timeout=30)
+    wrong_type = requests.put(ticket["uploadUrl"], data=data, headers={**ticket["headers"], "Content-Type": "image/png"}, timeout=30)
     assert wrong_type.status_code == 403, "the signed Content-Type must be sent exactly"
     put = requests.put(ticket["uploadUrl"], data=data, headers=ticket["headers"], timeout=30)
     assert put.status_code == 200, put.text

@@ -14,7 +14,7 @@ struct JobScheduler {
     func enqueue(_ type: JobType, media: Media, payload: JSONValue = .object([])) throws -> Job {
         let id = MediaUploader.newId()
         let queue = JobQueue(redis: resources.redis)
-        let media = try lock(media, owner: id, queue: queue)
+        let media = try lock(media, owner: id, queue: queue, sameOriginal: true)
         let job = Job(id: id, type: type, mediaId: media.id, organizationId: media.organizationId,
                       payload: payload.serializedString, createdAt: Timestamp.rfc3339(Date()))
         do {
@@ -28,12 +28,13 @@ struct JobScheduler {
         return job
     }
 
-    /// Runs `body` holding the media's lock (sync processing) with the media as it is under
-    /// the lock, or answers 409.
-    func withLock<T>(_ media: Media, _ body: (Media) throws -> T) throws -> T {
+    /// Runs `body` holding the media's lock (sync processing, privacy moves, `complete`) with
+    /// the media as it is under the lock, or answers 409. `sameOriginal`: the caller acts on
+    /// the original it looked up (a crop), so another one is 404; else any current row will do.
+    func withLock<T>(_ media: Media, sameOriginal: Bool = true, _ body: (Media) throws -> T) throws -> T {
         let owner = "request-" + MediaUploader.newId()
         let queue = JobQueue(redis: resources.redis)
-        let current = try lock(media, owner: owner, queue: queue)
+        let current = try lock(media, owner: owner, queue: queue, sameOriginal: sameOriginal)
         defer { _ = try? queue.unlock(mediaId: media.id, owner: owner) }
         return try body(current)
     }
@@ -43,13 +44,15 @@ struct JobScheduler {
     /// original in between (removing its objects). Only while the original is still the one
     /// looked up does the caller go on; else the key it was given is gone (404), as it would
     /// be a moment later.
-    private func lock(_ media: Media, owner: String, queue: JobQueue) throws -> Media {
+    private func lock(_ media: Media, owner: String, queue: JobQueue, sameOriginal: Bool) throws -> Media {
         guard try queue.lock(mediaId: media.id, owner: owner, ttlSeconds: Self.lockSeconds) else {
             throw ServiceError(.conflict, "media \(media.id) is being processed; try again when its job has finished")
         }
         do {
-            guard let current = try resources.media.find(id: media.id, organizationId: media.organizationId),
-                  current.objectKey == media.objectKey, current.version == media.version else {
+            guard let current = try resources.media.find(id: media.id, organizationId: media.organizationId) else {
+                throw ServiceError.notFound("no media with id \(media.id)")
+            }
+            guard !sameOriginal || (current.objectKey == media.objectKey && current.version == media.version) else {
                 throw ServiceError.notFound("no object \(media.objectKey)")
             }
             return current

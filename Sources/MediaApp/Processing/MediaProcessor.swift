@@ -64,9 +64,9 @@ struct MediaProcessor {
         return updated
     }
 
-    /// Downloads the media's original into a staged file.
+    /// Downloads the media's original into a staged file, no larger than an upload may be.
     func stageOriginal(of media: Media) throws -> StagedFile {
-        let stager = try FileStager(maxBytes: Int.max)
+        let stager = try FileStager(maxBytes: config.limits.uploadMaxBytes)
         return try timer.measure("fetch") {
             try resources.storage().getObject(bucket: media.bucket, key: media.objectKey) { try stager.write($0) }
             return try stager.finish()
@@ -85,15 +85,21 @@ struct MediaProcessor {
         return variants
     }
 
-    /// Saves the new state, then removes the objects no longer referenced.
+    /// Saves the new state if the row is still the one the work started from (bucket and
+    /// version), then removes the objects no longer referenced. If it changed meanwhile, the
+    /// objects this run wrote are removed instead and the work is refused (409).
     private func commit(_ updated: Media, replacing old: Media) throws {
-        try timer.measure("database") {
-            try resources.media.replaceOriginalAndVariants(updated, status: .ready)
+        let committed = try timer.measure("database") {
+            try resources.media.replaceOriginalAndVariants(updated, status: .ready, expected: old)
         }
-        let kept = Set([updated.objectKey] + updated.variants.map(\.objectKey))
-        let stale = ([old.objectKey] + old.variants.map(\.objectKey)).filter { !kept.contains($0) }
-        if !stale.isEmpty, (try? resources.storage().deleteObjects(bucket: old.bucket, keys: stale)) == nil {
-            RequestLog().failure(requestId: "-", route: "processing", error: "stale objects of \(old.id) left: \(stale)")
+        let oldKeys = Set([old.objectKey] + old.variants.map(\.objectKey))
+        let newKeys = Set([updated.objectKey] + updated.variants.map(\.objectKey))
+        let unreferenced = committed ? oldKeys.subtracting(newKeys) : newKeys.subtracting(oldKeys)
+        if !unreferenced.isEmpty, (try? resources.storage().deleteObjects(bucket: old.bucket, keys: unreferenced.sorted())) == nil {
+            RequestLog().failure(requestId: "-", route: "processing", error: "unreferenced objects of \(old.id) left: \(unreferenced.sorted())")
+        }
+        guard committed else {
+            throw ServiceError(.conflict, "media \(old.id) changed while it was being processed; nothing was applied")
         }
     }
 }

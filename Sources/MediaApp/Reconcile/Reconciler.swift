@@ -60,7 +60,9 @@ public final class Reconciler {
         output("reconcile: \(options.fix ? "repairing" : "checking (no changes; --fix repairs)") "
                + "\(organization.map { "organization \($0.slug)" } ?? "every organization") in buckets \(storage.bucket) and "
                + "\(storage.privateBucket); grace \(Int(policy.graceSeconds / 60)) min, pending after \(Int(policy.pendingSeconds / 3600)) h")
-        for bucket in [storage.bucket, storage.privateBucket] { try scanBucket(bucket) }
+        let orgPrefix = organization.map { "\($0.slug)/" } ?? ""
+        for bucket in [storage.bucket, storage.privateBucket] { try scanBucket(bucket, prefix: orgPrefix) }
+        try scanBucket(storage.privateBucket, prefix: ObjectKey.stagingPrefix + orgPrefix, staged: true)
         try scanRows()
         output(summary.line)
         return summary
@@ -68,12 +70,14 @@ public final class Reconciler {
 
     // MARK: - Pass 1: objects
 
-    private func scanBucket(_ bucket: String) throws {
+    /// `staged`: the presigned uploads' staging area (`ObjectKey.staging`), judged by
+    /// `classifyStaged`; elsewhere its keys are outside the layout and left alone.
+    private func scanBucket(_ bucket: String, prefix: String, staged: Bool = false) throws {
         let client = try resources.storage()
         var token: String?
         var carried: [Reconciliation.StoredObject] = []
         repeat {
-            let page = try client.listObjectsV2(bucket: bucket, prefix: organization.map { "\($0.slug)/" },
+            let page = try client.listObjectsV2(bucket: bucket, prefix: prefix.isEmpty ? nil : prefix,
                                                 continuationToken: token, maxKeys: 1000)
             token = page.isTruncated ? page.nextContinuationToken : nil
             let now = Date()
@@ -87,28 +91,31 @@ public final class Reconciler {
                 carry = []
             }
             carried = carry
-            try judge(ready, in: bucket)
+            try judge(ready, in: bucket, staged: staged)
         } while token != nil
     }
 
-    private func judge(_ objects: [Reconciliation.StoredObject], in bucket: String) throws {
+    private func judge(_ objects: [Reconciliation.StoredObject], in bucket: String, staged: Bool) throws {
         guard !objects.isEmpty else { return }
+        let folderOf = staged ? ObjectKey.parseStaging : Reconciliation.folder(ofKey:)
         var ids: [String] = []
         var seen = Set<String>()
         for object in objects {
-            if let folder = Reconciliation.folder(ofKey: object.key), seen.insert(folder.mediaId).inserted { ids.append(folder.mediaId) }
+            if let folder = folderOf(object.key), seen.insert(folder.mediaId).inserted { ids.append(folder.mediaId) }
         }
         let rows = try store.reconcileRows(ids: ids)
         var unclaimed: [String] = []
         var present: [String: Set<String>] = [:]
         for object in objects {
-            let folder = Reconciliation.folder(ofKey: object.key)
+            let folder = folderOf(object.key)
             let row = folder.flatMap { rows[$0.mediaId] }
-            switch Reconciliation.classify(object, row: row, policy: policy) {
+            let verdict = staged ? Reconciliation.classifyStaged(object, row: row, policy: policy)
+                                 : Reconciliation.classify(object, row: row, policy: policy)
+            switch verdict {
             case .orphan:
                 summary.orphans += 1
                 unclaimed.append(object.key)
-                output("orphan    \(bucket)/\(object.key): no media row claims it")
+                output("orphan    \(bucket)/\(object.key): " + (staged ? "a presigned upload no pending media waits for" : "no media row claims it"))
             case .stale:
                 summary.stale += 1
                 unclaimed.append(object.key)
@@ -116,7 +123,7 @@ public final class Reconciler {
             case .claimed, .young, .foreign, .deleting:
                 break
             }
-            if let row, let folder, row.bucket == bucket, row.orgSlug == folder.orgSlug {
+            if !staged, let row, let folder, row.bucket == bucket, row.orgSlug == folder.orgSlug {
                 present[row.id, default: []].insert(object.key)
             }
         }

@@ -45,6 +45,11 @@ struct MediaDeleter {
         for bucket in Set([media.bucket, resources.config.storage.bucket, resources.config.storage.privateBucket]) {
             removed += try storage.deletePrefix(bucket: bucket, prefix: "\(media.folder)/")
         }
+        if media.status == .pending {
+            // The presigned upload's staged bytes (a PUT after this lands there again, unread).
+            try storage.deleteObject(bucket: resources.config.storage.privateBucket,
+                                     key: ObjectKey.staging(orgSlug: media.orgSlug, mediaId: media.id))
+        }
         try store.delete(id: media.id, in: organization)
         return removed
     }

@@ -70,8 +70,9 @@ enum ProcessingRoutes {
                 : "\(context.config.storage.cdnBaseURL)/\(variant.objectKey)"
             var response = Response(status: 302)
             response.headers.set("Location", location)
-            // A presigned URL expires: never cache the redirect to one.
-            response.headers.set("Cache-Control", media.isPrivate ? "no-store" : "public, max-age=300")
+            // A presigned URL expires: never cache the redirect to one. A public one is still an
+            // answer to an authenticated request: only the client may keep it, never a shared cache.
+            response.headers.set("Cache-Control", media.isPrivate ? "no-store" : "private, max-age=300")
             return response
         })
 

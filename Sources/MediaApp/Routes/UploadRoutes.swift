@@ -57,7 +57,7 @@ enum UploadRoutes {
                 "objectKey": .string(ticket.media.objectKey),
                 "uploadUrl": .string(ticket.uploadURL),
                 "method": "PUT",
-                "headers": ["Content-Type": .string(ticket.contentType)],
+                "headers": .object(ticket.headers.map { ($0.name, JSONValue.string($0.value)) }),
                 "expiresAt": .string(Timestamp.rfc3339(ticket.expiresAt)),
             ])
         })

@@ -34,12 +34,12 @@ public struct JobQueue {
     /// Stores the job's state and queues it, in one transaction.
     public func enqueue(_ job: Job) throws {
         try prepare()
-        try redis.command(["MULTI"])
-        try redis.command(["HSET", Self.jobKey(job.id), "type", job.type.rawValue, "state", JobState.pending.rawValue,
-                           "progress", "0", "attempts", "0", "mediaId", job.mediaId, "organizationId", job.organizationId,
-                           "payload", job.payload, "createdAt", job.createdAt])
-        try redis.command(["XADD", Self.stream, "MAXLEN", "~", "1000000", "*", "job", job.id])
-        try redis.command(["EXEC"])
+        try redis.transaction([
+            ["HSET", Self.jobKey(job.id), "type", job.type.rawValue, "state", JobState.pending.rawValue,
+             "progress", "0", "attempts", "0", "mediaId", job.mediaId, "organizationId", job.organizationId,
+             "payload", job.payload, "createdAt", job.createdAt],
+            ["XADD", Self.stream, "MAXLEN", "~", "1000000", "*", "job", job.id],
+        ])
     }
 
     public func job(id: String) throws -> Job? {
@@ -63,7 +63,7 @@ public struct JobQueue {
 
     /// Takes the media's lock for `owner` (a job id or a request id); false if someone holds it.
     public func lock(mediaId: String, owner: String, ttlSeconds: Int) throws -> Bool {
-        try redis.command(["SET", Self.lockKey(mediaId), owner, "NX", "EX", String(ttlSeconds)]) != .null
+        try redis.setIfAbsent(Self.lockKey(mediaId), owner, ttlSeconds: ttlSeconds)
     }
 
     public func lockHolder(mediaId: String) throws -> String? {
@@ -144,12 +144,12 @@ public struct JobQueue {
     /// Back to pending with the reason of this failure; queued again after `delaySeconds`.
     public func retryLater(_ delivery: Delivery, reason: String, delaySeconds: Double) throws {
         let due = Int64((Date().timeIntervalSince1970 + delaySeconds) * 1000)
-        try redis.command(["MULTI"])
-        try redis.command(["HSET", Self.jobKey(delivery.jobId), "state", JobState.pending.rawValue, "failedReason", reason])
-        try redis.command(["ZADD", Self.delayed, String(due), delivery.jobId])
-        try redis.command(["XACK", Self.stream, Self.group, delivery.entryId])
-        try redis.command(["XDEL", Self.stream, delivery.entryId])
-        try redis.command(["EXEC"])
+        try redis.transaction([
+            ["HSET", Self.jobKey(delivery.jobId), "state", JobState.pending.rawValue, "failedReason", reason],
+            ["ZADD", Self.delayed, String(due), delivery.jobId],
+            ["XACK", Self.stream, Self.group, delivery.entryId],
+            ["XDEL", Self.stream, delivery.entryId],
+        ])
     }
 
     /// Queues retries whose time has come. Any number of workers may call it: ZREM succeeds for
@@ -209,11 +209,11 @@ public struct JobQueue {
     }
 
     private func finish(_ delivery: Delivery, fields: [String]) throws {
-        try redis.command(["MULTI"])
-        try redis.command(["HSET", Self.jobKey(delivery.jobId)] + fields)
-        try redis.command(["EXPIRE", Self.jobKey(delivery.jobId), String(Self.retentionSeconds)])
-        try redis.command(["XACK", Self.stream, Self.group, delivery.entryId])
-        try redis.command(["XDEL", Self.stream, delivery.entryId])
-        try redis.command(["EXEC"])
+        try redis.transaction([
+            ["HSET", Self.jobKey(delivery.jobId)] + fields,
+            ["EXPIRE", Self.jobKey(delivery.jobId), String(Self.retentionSeconds)],
+            ["XACK", Self.stream, Self.group, delivery.entryId],
+            ["XDEL", Self.stream, delivery.entryId],
+        ])
     }
 }

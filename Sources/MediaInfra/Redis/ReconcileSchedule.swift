@@ -8,6 +8,6 @@ public struct ReconcileSchedule {
 
     /// True when the caller may run a pass now; nobody else can for `intervalSeconds`.
     public func claim(owner: String, intervalSeconds: Int) throws -> Bool {
-        try redis.command(["SET", Self.claimKey, owner, "NX", "EX", String(intervalSeconds)]) != .null
+        try redis.setIfAbsent(Self.claimKey, owner, ttlSeconds: intervalSeconds)
     }
 }

@@ -77,6 +77,72 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     private func send(_ arguments: [String], on connection: UnsafeMutablePointer<redisContext>) throws -> RedisReply {
+        let raw = Self.withArgv(arguments) { argc, argv, lengths in redisCommandArgv(connection, argc, argv, lengths) }
+        guard let raw else { throw dropConnection(connection) }
+        defer { freeReplyObject(raw) }
+        return try convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// `SET key value NX EX ttl`: true when this call set it, false when the key exists. Only
+    /// `+OK` means set and only nil means held: any other reply (a `+QUEUED` from a connection
+    /// inside MULTI, say) is an error, never a lock taken.
+    public func setIfAbsent(_ key: String, _ value: String, ttlSeconds: Int) throws -> Bool {
+        switch try command(["SET", key, value, "NX", "EX", String(ttlSeconds)]) {
+        case .status("OK"): return true
+        case .null: return false
+        case let other: throw RedisError.reply("unexpected reply to SET NX: \(other)")
+        }
+    }
+
+    /// Runs `commands` as one MULTI…EXEC and returns EXEC's replies. The whole transaction is
+    /// written in one go and every reply read before anything is judged, so the connection
+    /// never stays inside MULTI: a command Redis refuses while queuing (`-OOM` under
+    /// `noeviction`, a wrong argument count) makes EXEC fail with EXECABORT, and any error
+    /// reply or broken connection closes the connection (the next command opens a fresh one).
+    /// A stale connection is retried like `command`, always with the whole transaction.
+    @discardableResult
+    public func transaction(_ commands: [[String]]) throws -> [RedisReply] {
+        let wasOpen = context != nil
+        do {
+            return try pipelineTransaction(commands, on: try open())
+        } catch RedisError.connection where wasOpen {
+            return try pipelineTransaction(commands, on: try open())
+        }
+    }
+
+    private func pipelineTransaction(_ commands: [[String]], on connection: UnsafeMutablePointer<redisContext>) throws -> [RedisReply] {
+        let all = [["MULTI"]] + commands + [["EXEC"]]
+        for arguments in all {
+            let appended = Self.withArgv(arguments) { argc, argv, lengths in redisAppendCommandArgv(connection, argc, argv, lengths) }
+            guard appended == REDIS_OK else { throw dropConnection(connection) }
+        }
+        var firstError: String?
+        var exec = RedisReply.null
+        for _ in all {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(connection, &raw) == REDIS_OK, let raw else { throw dropConnection(connection) }
+            defer { freeReplyObject(raw) }
+            do {
+                exec = try convert(raw.assumingMemoryBound(to: redisReply.self))
+            } catch RedisError.reply(let message) {
+                firstError = firstError ?? message
+            }
+        }
+        if let firstError {
+            close()
+            throw RedisError.reply(firstError)
+        }
+        guard let results = exec.array else {
+            close()
+            throw RedisError.reply("the transaction was not executed")
+        }
+        return results
+    }
+
+    /// Calls `body` with a C argument vector of `arguments` (binary-safe lengths); the
+    /// buffers live only for the call.
+    private static func withArgv<T>(_ arguments: [String],
+                                    _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<Int>) -> T) -> T {
         let buffers = arguments.map { Array($0.utf8) }
         var lengths = buffers.map { $0.count }
         let pointers = buffers.map { bytes -> UnsafeMutablePointer<CChar> in
@@ -88,15 +154,27 @@ public final class RedisConnection: @unchecked Sendable {
         }
         defer { pointers.forEach { $0.deallocate() } }
         var argv: [UnsafePointer<CChar>?] = pointers.map { UnsafePointer($0) }
-        let raw = redisCommandArgv(connection, Int32(arguments.count), &argv, &lengths)
-        guard let raw else {
-            let message = String(cString: withUnsafeBytes(of: connection.pointee.errstr) { $0.bindMemory(to: CChar.self).baseAddress! })
-            close()
-            throw RedisError.connection(message)
+        return argv.withUnsafeMutableBufferPointer { argvBuffer in
+            lengths.withUnsafeMutableBufferPointer { lengthBuffer in
+                body(Int32(arguments.count), argvBuffer.baseAddress!, lengthBuffer.baseAddress!)
+            }
         }
-        let reply = raw.assumingMemoryBound(to: redisReply.self)
-        defer { freeReplyObject(raw) }
-        return try convert(reply)
+    }
+
+    /// The connection's error text (copied while the context is alive), then the connection
+    /// closed: after a failed read or write hiredis' context cannot be used again.
+    private func dropConnection(_ connection: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let message = Self.errorText(connection)
+        close()
+        return RedisError.connection(message)
+    }
+
+    /// `errstr` is a fixed array inside the context: the String is made inside the closure
+    /// that has its address, never from a pointer that outlives it.
+    private static func errorText(_ connection: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: connection.pointee.errstr) { bytes in
+            String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
     }
 
     private func convert(_ reply: UnsafeMutablePointer<redisReply>) throws -> RedisReply {
@@ -126,7 +204,7 @@ public final class RedisConnection: @unchecked Sendable {
             throw RedisError.connection("cannot allocate a context")
         }
         if connection.pointee.err != 0 {
-            let message = String(cString: withUnsafeBytes(of: connection.pointee.errstr) { $0.bindMemory(to: CChar.self).baseAddress! })
+            let message = Self.errorText(connection)
             redisFree(connection)
             throw RedisError.connection(message)
         }

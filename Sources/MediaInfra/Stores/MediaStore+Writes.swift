@@ -115,10 +115,15 @@ extension MediaStore {
     }
 
     /// Replaces the original's description (after a crop) and the variant rows, in one
-    /// transaction; the status becomes `status`. Only rows that exist are deleted: a delete
-    /// that matches nothing would lock a gap other media's inserts need.
-    public func replaceOriginalAndVariants(_ media: Media, status: MediaStatus) throws {
+    /// transaction; the status becomes `status`. Only while the row still has the bucket and
+    /// version the work started from (`expected`): false, with nothing changed, if a privacy
+    /// move or another crop got there first. Only rows that exist are deleted: a delete that
+    /// matches nothing would lock a gap other media's inserts need.
+    public func replaceOriginalAndVariants(_ media: Media, status: MediaStatus, expected: Media) throws -> Bool {
         try changing(media.id, organizationId: media.organizationId) { try database.transaction {
+            guard let current = try database.queryOne("SELECT bucket, version FROM media WHERE id = ? AND organization_id = ? FOR UPDATE",
+                                                      [.text(media.id), .text(media.organizationId)]),
+                  current["bucket"] == expected.bucket, current["version"] == String(expected.version) else { return false }
             try database.execute("""
                 UPDATE media SET object_key = ?, version = ?, mime_type = ?, size = ?, width = ?, height = ?, checksum = ?,
                                  status = ?, updated_at = UTC_TIMESTAMP(3)
@@ -132,6 +137,7 @@ extension MediaStore {
                 try database.execute("DELETE FROM media_variants WHERE media_id = ? AND name = ?", [.text(media.id), .text(name)])
             }
             try insertVariants(media.variants, mediaId: media.id)
+            return true
         } }
     }
 
