@@ -53,6 +53,25 @@ final class ObjectKeyTests: XCTestCase {
         XCTAssertEqual(FormValue.filename(String(repeating: "é", count: 300)).utf8.count, 254)
     }
 
+    func testFilenamesLoseC1AndBidiControls() {
+        // "invoice\u{202E}gpj.exe" displays as "invoiceexe.jpg".
+        XCTAssertEqual(FormValue.filename("invoice\u{202E}gpj.exe"), "invoicegpj.exe")
+        XCTAssertEqual(FormValue.filename("a\u{85}b\u{9B}c\u{80}\u{9F}.png"), "abc.png", "C1 controls")
+        let bidi = "\u{200E}\u{200F}\u{202A}\u{202B}\u{202C}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}\u{061C}"
+        XCTAssertEqual(FormValue.filename("x" + bidi + ".jpg"), "x.jpg")
+        XCTAssertEqual(FormValue.filename("\u{202E}"), "file", "nothing displayable left")
+        XCTAssertEqual(FormValue.filename("שלום مرحبا ¡olé!.jpg"), "שלום مرحبا ¡olé!.jpg", "right-to-left text itself stays")
+    }
+
+    func testStagingKeysAreOutsideTheLayout() {
+        let key = ObjectKey.staging(orgSlug: "acme", mediaId: "0190f5c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d")
+        XCTAssertEqual(key, "_staging/acme/0190f5c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d")
+        XCTAssertNil(ObjectKey.parse(key), "no client can name a staged object")
+        XCTAssertEqual(ObjectKey.parseStaging(key)?.mediaId, "0190f5c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d")
+        XCTAssertNil(ObjectKey.parseStaging("acme/0190f5c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/original.jpg"))
+        XCTAssertNil(ObjectKey.parseStaging("_staging/acme/../x"))
+    }
+
     func testFilenamesWithNULAreRefusedOthersCleaned() throws {
         XCTAssertThrowsError(try FormValue.checkedFilename("evil.php\u{0}.jpg", field: "file")) { error in
             XCTAssertEqual((error as? ServiceError)?.code, .validationError)

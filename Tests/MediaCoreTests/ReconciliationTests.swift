@@ -37,6 +37,21 @@ final class ReconciliationTests: XCTestCase {
         XCTAssertEqual(Reconciliation.classify(object("original.jpg"), row: row(deletingAge: 10), policy: policy), .deleting)
     }
 
+    func testStagedObjectsLiveWhileTheirMediaIsPending() {
+        func staged(age: Double = 7200, slug: String = "acme") -> Reconciliation.StoredObject {
+            Reconciliation.StoredObject(bucket: "media-private", key: ObjectKey.staging(orgSlug: slug, mediaId: id), ageSeconds: age)
+        }
+        XCTAssertEqual(Reconciliation.classifyStaged(staged(), row: row(status: .pending), policy: policy), .claimed)
+        XCTAssertEqual(Reconciliation.classifyStaged(staged(), row: row(status: .ready), policy: policy), .orphan,
+                       "a PUT replayed after complete")
+        XCTAssertEqual(Reconciliation.classifyStaged(staged(), row: nil, policy: policy), .orphan, "a PUT after the delete")
+        XCTAssertEqual(Reconciliation.classifyStaged(staged(), row: row(status: .pending, deletingAge: 5), policy: policy), .orphan)
+        XCTAssertEqual(Reconciliation.classifyStaged(staged(slug: "other"), row: row(status: .pending), policy: policy), .orphan)
+        XCTAssertEqual(Reconciliation.classifyStaged(staged(age: 10), row: nil, policy: policy), .young)
+        XCTAssertEqual(Reconciliation.classifyStaged(object("original.jpg"), row: nil, policy: policy), .foreign)
+        XCTAssertEqual(Reconciliation.classify(staged(), row: nil, policy: policy), .foreign, "the layout pass leaves them alone")
+    }
+
     func testRowsAreJudgedOnTheKeysThatExist() {
         let all: Set = ["acme/\(id)/original.jpg", "acme/\(id)/thumbnail.jpg", "acme/\(id)/small.jpg"]
         XCTAssertEqual(Reconciliation.evaluate(row(), existingKeys: all, policy: policy), .consistent)

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from media_helpers import jpeg, objects_under, s3, uploaded
 from support import BIN_DIR, api, mediactl
@@ -91,17 +92,24 @@ def test_reconcile_reports_then_repairs_then_finds_nothing(key):
     presigned = api("POST", "/api/v1/media/upload/presigned", key=key, json={"orgSlug": ORG, "filename": "never.jpg"})
     assert presigned.status_code == 200, presigned.text
     pending_id = presigned.json()["mediaId"]
+    # Staged bytes: the pending media's own (claimed while it waits), and a PUT that no pending
+    # media waits for (replayed after complete or delete).
+    assert requests.put(presigned.json()["uploadUrl"], data=jpeg(), headers=presigned.json()["headers"], timeout=30).ok
+    pending_staged = f"_staging/{ORG}/{pending_id}"
+    abandoned_staged = f"_staging/{ORG}/{new_id()}"
+    client.put_object(Bucket=private, Key=abandoned_staged, Body=b"<html>replayed</html>")
     deleting = mark_deleting(half_deleted["id"])
 
     result, found = reconcile(*now_args())
     assert result.returncode == 1, result.stdout
     assert found["missing"] == 2, result.stdout        # the thumbnail and an original
-    assert found["orphans"] == 2, result.stdout
+    assert found["orphans"] == 3, result.stdout        # two in the layout, one staged
     assert found["stale"] == 1, result.stdout
     assert found["pending"] == 1, result.stdout
     assert found["deleting"] == (1 if deleting else 0), result.stdout
     assert found["fixed"] == 0 and found["rows"] >= 4
     assert thumbnail["objectKey"] in result.stdout and orphan_private in result.stdout and pending_id in result.stdout
+    assert abandoned_staged in result.stdout and pending_staged not in result.stdout
     assert head(public, orphan_public), "a report alone changes nothing"
 
     result, fixed = reconcile(*now_args("--fix"))
@@ -109,6 +117,7 @@ def test_reconcile_reports_then_repairs_then_finds_nothing(key):
     assert fixed["fixed"] == fixed["missing"] + fixed["orphans"] + fixed["stale"] + fixed["pending"] + fixed["deleting"]
     assert fixed["fixed"] >= 6, result.stdout
     assert not head(public, orphan_public) and not head(private, orphan_private) and not head(public, stale)
+    assert not head(private, abandoned_staged) and not head(private, pending_staged)
     assert api("GET", f"/api/v1/media/{pending_id}", key=key).status_code == 404
     assert api("GET", f"/api/v1/media/{lost_original['id']}", key=key).json()["status"] == "failed"
     if deleting:
