@@ -41,6 +41,8 @@ let package = Package(
         // The service: configuration, handlers, wiring.
         .target(name: "MediaApp", dependencies: ["MediaCore", "MediaHTTP", "MediaInfra", "S3", "Imaging", "Hashing", "Metrics"]),
 
+        // In-memory fakes of the operations' ports (object store, media rows, job queue), for tests.
+        .target(name: "MediaTestSupport", dependencies: ["MediaApp", "MediaCore", "S3"]),
         .executableTarget(name: "media-api", dependencies: ["MediaApp", "MediaInfra", "FastCGI", "Imaging"]),
         .executableTarget(name: "media-worker", dependencies: ["MediaApp", "MediaInfra", "Imaging", "FastCGI"]),
         .executableTarget(name: "mediactl", dependencies: ["MediaApp"]),
@@ -54,7 +56,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Hashing"], resources: [.copy("Vectors")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MediaCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MediaAppTests", dependencies: ["MediaApp", "MediaHTTP", "MediaCore"]),
+        .testTarget(name: "MediaAppTests", dependencies: ["MediaApp", "MediaHTTP", "MediaCore", "MediaTestSupport"]),
         // Against the live stack started by scripts/test (addresses from the environment).
         .testTarget(name: "IntegrationTests", dependencies: ["S3", "MediaCore", "MediaHTTP", "MediaInfra", "MediaApp", "Hashing"]),
     ],

@@ -110,43 +110,24 @@ public final class Application: Sendable {
         }
     }
 
+    /// The one place errors become answers: each error says its contract answer and what
+    /// only the log may see (`ContractError`); anything else is a 500 whose details are logged.
     private func errorResponse(_ error: Error, requestId: String, route: String) -> Response {
-        let serviceError: ServiceError
-        switch error {
-        case let error as ServiceError: serviceError = error
-        case let error as DatabaseError:
-            serviceError = error.serviceError
-            log.failure(requestId: requestId, route: route, error: error.description)
-        case let error as RedisError:
-            serviceError = .unavailable("redis")
-            log.failure(requestId: requestId, route: route, error: error.description)
-        case let error as ImagingError:
-            serviceError = error.serviceError
-            if serviceError.code == .internalError { log.failure(requestId: requestId, route: route, error: "\(error)") }
-        case let error as S3TransportError:
-            serviceError = .unavailable("storage")
-            log.failure(requestId: requestId, route: route, error: error.description)
-        case let error as S3Error where error.status >= 500:
-            // The store answered, but with "I cannot serve now" even after our retries.
-            serviceError = .unavailable("storage")
-            log.failure(requestId: requestId, route: route, error: error.description)
-        case let error as S3Error:
-            // The store's own text (bucket names, keys, its software) goes to the log only.
-            serviceError = ServiceError(.storageError, "the storage service refused the request; quote the request id when reporting it")
-            log.failure(requestId: requestId, route: route, error: error.description)
-        default:
-            serviceError = ServiceError(.internalError, "an unexpected error occurred; quote the request id when reporting it")
+        guard let known = error as? ContractError else {
             log.failure(requestId: requestId, route: route, error: String(describing: error))
+            return ServiceError(.internalError, "an unexpected error occurred; quote the request id when reporting it")
+                .response(requestId: requestId)
         }
-        return serviceError.response(requestId: requestId)
+        if let detail = known.logDetail { log.failure(requestId: requestId, route: route, error: detail) }
+        return known.serviceError.response(requestId: requestId)
     }
 
     static func newRequestId() -> String {
-        Identifier.uuidV7(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000), randomBytes: Bytes.random(count: 10))
+        Identifier.next()
     }
 }
 
-func monotonicNow() -> Double {
+public func monotonicNow() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9

@@ -17,8 +17,7 @@ public enum DownloadOptions {
     /// Whether a browser may show the type in place: raster images only. Everything else,
     /// SVG included (it can carry script), is offered as an attachment.
     public static func isInline(mimeType: String) -> Bool {
-        let type = mimeType.lowercased()
-        return type.hasPrefix("image/") && !type.hasPrefix("image/svg")
+        FileType(mimeType: mimeType).isImage
     }
 
     /// The name a variant is saved under: `beach.jpg`'s thumbnail (`thumbnail.jpg`) is

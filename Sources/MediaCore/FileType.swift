@@ -49,6 +49,14 @@ public enum FileType: String, Sendable, Hashable, CaseIterable {
     /// Formats whose animation the service keeps through variants (GIF and WebP).
     public var isAnimatedCapable: Bool { self == .gif || self == .webp }
 
+    /// The type stored under `mimeType` (the service writes only `FileType.mimeType` values);
+    /// anything else is `.unknown`. The one place a MIME string becomes a kind of file.
+    public init(mimeType: String) {
+        self = Self.byMimeType[mimeType.lowercased()] ?? .unknown
+    }
+
+    private static let byMimeType = Dictionary(uniqueKeysWithValues: allCases.map { ($0.mimeType, $0) })
+
     /// The type whose configuration name is `name` (`jpeg`, `jpg`, `png`, `tif`, …), if any.
     public init?(name: String) {
         switch name.lowercased() {

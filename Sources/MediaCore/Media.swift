@@ -40,7 +40,8 @@ public struct Media: Sendable, Equatable {
     public var objectKey: String
     public var version: Int
     public var filename: String
-    public var mimeType: String
+    /// What the original is, sniffed when it was stored: the one answer to "is this an image?".
+    public var fileType: FileType
     public var size: Int?
     public var width: Int?
     public var height: Int?
@@ -66,7 +67,7 @@ public struct Media: Sendable, Equatable {
         self.objectKey = objectKey
         self.version = version
         self.filename = filename
-        self.mimeType = mimeType
+        self.fileType = FileType(mimeType: mimeType)
         self.size = size
         self.width = width
         self.height = height
@@ -79,6 +80,12 @@ public struct Media: Sendable, Equatable {
         self.variants = variants
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// The original's Content-Type, as stored and answered.
+    public var mimeType: String {
+        get { fileType.mimeType }
+        set { fileType = FileType(mimeType: newValue) }
     }
 
     /// `{orgSlug}/{id}`: every object of this media lives under it.

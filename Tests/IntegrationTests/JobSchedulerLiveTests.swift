@@ -20,7 +20,7 @@ final class JobSchedulerLiveTests: XCTestCase {
                          objectKey: "\(organization.slug)/\(id)/original.jpg", filename: "photo.jpg", mimeType: "image/jpeg",
                          size: 10, width: 4, height: 3, checksum: nil, isPrivate: false, status: .ready, createdAt: "", updatedAt: "")
         try resources.media.insert(read)
-        let scheduler = JobScheduler(resources: resources)
+        let scheduler = JobScheduler(environment: resources.operations)
         XCTAssertEqual(try scheduler.withLock(read) { $0.objectKey }, read.objectKey, "unchanged: the body runs")
 
         // Another crop commits version 2 under a new key before this request gets the lock.

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 import fastcgi_client
-from support import Hold, children, wait_for
+from support import Hold, api, children, wait_for
 
 BIN_DIR = os.environ.get("MEDIA_BIN_DIR", "")
 
@@ -314,3 +314,26 @@ def test_bad_configuration_stops_start_up_with_one_line_naming_the_setting(setti
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and setting in lines[0] and lines[0].startswith("media-api: configuration error"), result.stderr
     assert not os.path.exists(env["API_SOCKET"])
+
+
+def test_an_allowed_svg_ends_ready_whether_its_variants_are_sync_or_async(make_pool):
+    """SVG is allowed here (a pool of its own): it is no raster image, so it gets no variants
+    either way. Async with variants once queued a job that could only fail, leaving the media
+    `failed` where the same upload sync was `ready`."""
+    from media_helpers import ORG
+    pool = make_pool(UPLOAD_ALLOWED_TYPES="jpeg,png,svg", API_WORKERS=1, API_THREADS=2)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    statuses = {}
+    for mode in ("sync", "async"):
+        prepared = requests.Request("POST", "http://pool/api/v1/media/upload",
+                                    files={"file": (f"shape-{mode}.svg", svg, "application/octet-stream")},
+                                    data={"orgSlug": ORG, "generateVariants": "true", "async": str(mode == "async").lower()}
+                                    ).prepare()
+        headers = {"Content-Type": prepared.headers["Content-Type"], "Authorization": f"Bearer {os.environ['MEDIA_DEMO_KEY']}"}
+        answer = fastcgi_client.request(pool.socket, "POST", "/api/v1/media/upload", headers=headers, body=prepared.body,
+                                        timeout=60)
+        assert answer.status == 201, answer.body
+        media = answer.json()["media"]
+        assert answer.json()["jobId"] is None and media["mimeType"] == "image/svg+xml" and media["variants"] == []
+        statuses[mode] = api("GET", f"/api/v1/media/{media['id']}").json()["status"]
+    assert statuses == {"sync": "ready", "async": "ready"}

@@ -9,7 +9,7 @@ enum DownloadHeaders {
     static func common(_ target: DownloadTarget) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.add("Content-Type", target.mimeType)
-        headers.add("Cache-Control", MediaUploader.cacheControl(isPrivate: target.isPrivate))
+        headers.add("Cache-Control", ObjectWriteSession.cacheControl(isPrivate: target.isPrivate))
         headers.add("Content-Disposition", ContentDisposition.value(target.disposition, filename: target.filename))
         headers.add("Accept-Ranges", "bytes")
         // The bytes are the uploader's: never let a browser guess a type that can run script,
@@ -31,7 +31,7 @@ enum DownloadHeaders {
     /// For a 304: validators and caching only, no body headers (RFC 9110 §15.4.5).
     static func notModified(_ target: DownloadTarget, head: S3ObjectHead) -> HTTPHeaders {
         var headers = HTTPHeaders()
-        headers.add("Cache-Control", MediaUploader.cacheControl(isPrivate: target.isPrivate))
+        headers.add("Cache-Control", ObjectWriteSession.cacheControl(isPrivate: target.isPrivate))
         addValidators(head, to: &headers)
         return headers
     }

@@ -11,7 +11,7 @@ struct JobHandlers {
         guard let media = try resources.media.find(id: job.mediaId, organizationId: job.organizationId) else {
             throw JobFailure.permanent("media \(job.mediaId) no longer exists")
         }
-        let processor = MediaProcessor(resources: resources, progress: progress, timer: timer)
+        let processor = ProcessingOperation(environment: resources.operations, progress: progress, timer: timer)
         switch job.type {
         case .variants, .upload:
             let updated = try processor.rebuildVariants(media)

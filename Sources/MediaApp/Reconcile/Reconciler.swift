@@ -228,15 +228,15 @@ public final class Reconciler {
     private func finishDelete(_ row: Reconciliation.Row) throws {
         let organization = Organization(id: row.organizationId, slug: row.orgSlug, name: "")
         guard let media = try store.findForDeletion(id: row.id, in: organization) else { return }
-        _ = try MediaDeleter(resources: resources).delete(media, organization: organization)
+        _ = try DeleteOperation(environment: resources.operations).delete(media, organization: organization)
     }
 
     /// Queues a rebuild of the variants from the original (images only).
     private func requeueVariants(_ row: Reconciliation.Row) -> String {
-        guard FileType.allCases.first(where: { $0.mimeType == row.mimeType })?.isImage == true else { return "not an image" }
+        guard FileType(mimeType: row.mimeType).isImage else { return "not an image" }
         do {
             guard let media = try store.find(id: row.id, organizationId: row.organizationId) else { return "media is gone" }
-            let job = try JobScheduler(resources: resources).enqueue(.variants, media: media)
+            let job = try JobScheduler(environment: resources.operations).enqueue(.variants, media: media)
             return "variants job \(job.id) queued"
         } catch let error as ServiceError where error.code == .conflict {
             return "a job is already working on it"

@@ -26,31 +26,8 @@ enum DeleteRoutes {
                 media = try ObjectReference.media(objectKey: objectKey, bucket: bucket, bucketField: "bucketName",
                                                   context: context, includeDeleting: true)
             }
-            let removed = try MediaDeleter(resources: context.resources).delete(media, organization: context.caller)
+            let removed = try DeleteOperation(environment: context.resources.operations).delete(media, organization: context.caller)
             return .json(["deleted": ["mediaId": .string(media.id), "objects": .int(removed)]])
         })
-    }
-}
-
-/// Mark, remove the folder, drop the row: a delete cut short is finished by repeating it.
-struct MediaDeleter {
-    let resources: ServiceResources
-
-    func delete(_ media: Media, organization: Organization) throws -> Int {
-        let store = resources.media
-        try store.markDeleting(id: media.id, in: organization)
-        let storage = try resources.storage()
-        // Both buckets: a privacy move interrupted half-way may have left copies in the other.
-        var removed = 0
-        for bucket in Set([media.bucket, resources.config.storage.bucket, resources.config.storage.privateBucket]) {
-            removed += try storage.deletePrefix(bucket: bucket, prefix: "\(media.folder)/")
-        }
-        if media.status == .pending {
-            // The presigned upload's staged bytes (a PUT after this lands there again, unread).
-            try storage.deleteObject(bucket: resources.config.storage.privateBucket,
-                                     key: ObjectKey.staging(orgSlug: media.orgSlug, mediaId: media.id))
-        }
-        try store.delete(id: media.id, in: organization)
-        return removed
     }
 }

@@ -20,12 +20,12 @@ enum ProcessingRoutes {
             }
             let target = media.version + 1
             if try body.bool("async") == true {
-                let job = try JobScheduler(resources: context.resources)
+                let job = try JobScheduler(environment: context.resources.operations)
                     .enqueue(.crop, media: media, payload: CropFields.payload(request, targetVersion: target))
                 return .json(["jobId": .string(job.id), "mediaId": .string(media.id)], status: 202)
             }
-            let cropped = try JobScheduler(resources: context.resources).withLock(media) { current in
-                try MediaProcessor(resources: context.resources).crop(current, request, targetVersion: target)
+            let cropped = try JobScheduler(environment: context.resources.operations).withLock(media) { current in
+                try ProcessingOperation(environment: context.resources.operations).crop(current, request, targetVersion: target)
             }
             return .json(json.media(try QueryRoutes.findMedia(cropped.id, context)))
         })
@@ -37,7 +37,7 @@ enum ProcessingRoutes {
                                                   bucketField: "bucketName", context: context)
             try requireUploaded(media)
             try requireImage(media)
-            let job = try JobScheduler(resources: context.resources).enqueue(.variants, media: media)
+            let job = try JobScheduler(environment: context.resources.operations).enqueue(.variants, media: media)
             return .json(["jobId": .string(job.id), "mediaId": .string(media.id)], status: 202)
         })
 
@@ -95,7 +95,7 @@ enum ProcessingRoutes {
     }
 
     static func requireImage(_ media: Media) throws {
-        guard FileType.allCases.first(where: { $0.mimeType == media.mimeType })?.isImage == true else {
+        guard media.fileType.isImage else {
             throw ServiceError(.unsupportedMediaType, "media \(media.id) is \(media.mimeType), not an image", details: ["type": media.mimeType])
         }
     }

@@ -19,17 +19,17 @@ enum UploadRoutes {
             let generateVariants = try FormValue.bool(fields["generateVariants"], field: "generateVariants", default: false)
             // `async` matters only with variants: without them there is nothing to defer.
             let deferVariants = try FormValue.bool(fields["async"], field: "async", default: false) && generateVariants
-            let options = MediaUploader.Options(
+            let options = UploadOperation.Options(
                 filename: try FormValue.checkedFilename(upload.filename, field: "file"),
                 alt: try FormValue.text(fields["alt"], field: "alt"),
                 caption: try FormValue.text(fields["caption"], field: "caption"),
                 description: try FormValue.text(fields["description"], field: "description", maxLength: 10_000),
                 isPrivate: try FormValue.bool(fields["isPrivate"], field: "isPrivate", default: false),
                 generateVariants: generateVariants && !deferVariants)
-            var media = try MediaUploader(resources: context.resources, timer: timer)
+            var media = try UploadOperation(environment: context.resources.operations, timer: timer)
                 .store(upload.file, options: options, organization: context.caller)
             var response: Response
-            if deferVariants && media.mimeType.hasPrefix("image/") {
+            if deferVariants && media.fileType.isImage {
                 let job = try enqueueOrDiscard(.upload, media: media, context: context)
                 media.status = .processing
                 response = .json(["media": json.media(media), "jobId": .string(job.id)], status: 202)
@@ -48,7 +48,7 @@ enum UploadRoutes {
                 throw ServiceError(.forbidden, "this API key belongs to another organization than \(orgSlug)")
             }
             let filename = try FormValue.checkedFilename(try body.requiredString("filename"), field: "filename")
-            let ticket = try PresignedUpload(resources: context.resources).start(
+            let ticket = try PresignedUploadOperation(environment: context.resources.operations).start(
                 filename: filename, declaredType: try body.string("mimeType"), declaredSize: try body.int("size", in: 0...Int.max),
                 organization: context.caller)
             return .json([
@@ -72,10 +72,10 @@ enum UploadRoutes {
                   let media = try context.resources.media.find(id: id, in: context.caller) else {
                 throw ServiceError.notFound("no media with id \(id)")
             }
-            var completed = try PresignedUpload(resources: context.resources)
+            var completed = try PresignedUploadOperation(environment: context.resources.operations)
                 .complete(media, generateVariants: generateVariants && !deferVariants, organization: context.caller)
-            if deferVariants && completed.mimeType.hasPrefix("image/") {
-                let job = try JobScheduler(resources: context.resources).enqueue(.upload, media: completed)
+            if deferVariants && completed.fileType.isImage {
+                let job = try JobScheduler(environment: context.resources.operations).enqueue(.upload, media: completed)
                 completed.status = .processing
                 return .json(["media": json.media(completed), "jobId": .string(job.id)], status: 202)
             }
@@ -87,9 +87,9 @@ enum UploadRoutes {
     /// undone (objects and row) so the client can simply retry.
     private static func enqueueOrDiscard(_ type: JobType, media: Media, context: RequestContext) throws -> Job {
         do {
-            return try JobScheduler(resources: context.resources).enqueue(type, media: media)
+            return try JobScheduler(environment: context.resources.operations).enqueue(type, media: media)
         } catch {
-            _ = try? MediaDeleter(resources: context.resources).delete(media, organization: context.caller)
+            _ = try? DeleteOperation(environment: context.resources.operations).delete(media, organization: context.caller)
             throw error
         }
     }

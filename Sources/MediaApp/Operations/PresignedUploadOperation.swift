@@ -2,7 +2,6 @@ import Foundation
 import Imaging
 import MediaCore
 import MediaInfra
-import S3
 
 /// Uploads that go straight from the client to S3: a pending row and a presigned PUT first,
 /// then `complete` inspects what arrived exactly as a direct upload would be inspected.
@@ -13,9 +12,9 @@ import S3
 /// once (`If-None-Match: *` is signed), with the declared size when one was given (a signed
 /// `Content-Length`), for PRESIGNED_UPLOAD_EXPIRY_SECONDS; a PUT replayed after `complete` or a
 /// delete lands in the staging area again, where nothing reads it and the repair pass removes it.
-struct PresignedUpload {
-    let resources: ServiceResources
-    var config: AppConfig { resources.config }
+struct PresignedUploadOperation {
+    let environment: OperationEnvironment
+    var config: AppConfig { environment.config }
 
     struct Ticket {
         var media: Media
@@ -34,7 +33,7 @@ struct PresignedUpload {
             }
         }
         let type = try expectedType(filename: filename, declaredType: declaredType)
-        let id = MediaUploader.newId()
+        let id = Identifier.next()
         let key = ObjectKey.original(orgSlug: organization.slug, mediaId: id, version: 1, fileExtension: type.fileExtension)
         let bucket = config.storage.bucket(isPrivate: false)
         let media = Media(id: id, organizationId: organization.id, orgSlug: organization.slug, bucket: bucket, objectKey: key.text,
@@ -44,10 +43,10 @@ struct PresignedUpload {
         if let declaredSize { headers.append(("Content-Length", String(declaredSize))) }
         let now = Date()
         let lifetime = config.limits.presignedUploadSeconds
-        let url = try resources.storage().presignedURL(method: .put, bucket: config.storage.privateBucket,
-                                                       key: ObjectKey.staging(orgSlug: organization.slug, mediaId: id),
-                                                       expires: lifetime, headers: headers, now: now)
-        try resources.media.insert(media)
+        let url = try environment.storage().presignedUpload(bucket: config.storage.privateBucket,
+                                                            key: ObjectKey.staging(orgSlug: organization.slug, mediaId: id),
+                                                            expires: lifetime, headers: headers, now: now)
+        try environment.media.insert(media)
         return Ticket(media: media, uploadURL: url, headers: headers, expiresAt: now.addingTimeInterval(Double(lifetime)))
     }
 
@@ -56,7 +55,8 @@ struct PresignedUpload {
     private func expectedType(filename: String, declaredType: String?) throws -> FileType {
         let type: FileType
         if let declaredType {
-            guard let known = FileType.allCases.first(where: { $0.mimeType == declaredType.lowercased() }) else {
+            let known = FileType(mimeType: declaredType)
+            guard known != .unknown || declaredType.lowercased() == FileType.unknown.mimeType else {
                 throw ServiceError(.unsupportedMediaType, "files of type \(declaredType) are not accepted", details: ["type": declaredType])
             }
             type = known
@@ -75,7 +75,7 @@ struct PresignedUpload {
     /// `complete` at the same time is 409, never a second writer). A type that is not allowed or
     /// an object over UPLOAD_MAX_BYTES is removed with its row (415/413); a missing object is 409.
     func complete(_ media: Media, generateVariants: Bool, organization: Organization) throws -> Media {
-        try JobScheduler(resources: resources).withLock(media) { current in
+        try JobScheduler(environment: environment).withLock(media) { current in
             try completeLocked(current, generateVariants: generateVariants, organization: organization)
         }
     }
@@ -84,25 +84,23 @@ struct PresignedUpload {
         guard media.status == .pending else {
             throw ServiceError(.conflict, "media \(media.id) is \(media.status.rawValue), not awaiting an upload")
         }
-        let storage = try resources.storage()
         let staging = (bucket: config.storage.privateBucket, key: ObjectKey.staging(orgSlug: media.orgSlug, mediaId: media.id))
         let staged: StagedFile
         do {
             // What is inspected is this copy, and only it is published: a PUT that lands after
             // this read changes nothing anyone is served.
             let stager = try FileStager(maxBytes: config.limits.uploadMaxBytes)
-            try storage.getObject(bucket: staging.bucket, key: staging.key) { try stager.write($0) }
+            try environment.storage().read(bucket: staging.bucket, key: staging.key) { try stager.write($0) }
             staged = try stager.finish()
-        } catch let error as S3Error where error.code == .noSuchKey {
+        } catch ObjectStorageError.notFound {
             throw ServiceError(.conflict, "the object has not been uploaded yet", details: ["mediaId": media.id])
         } catch let error as ServiceError where error.code == .payloadTooLarge {
             try discard(media, organization: organization)
             throw error
         }
-        let uploader = MediaUploader(resources: resources)
-        let inspection: MediaUploader.Inspection
+        let inspection: UploadInspector.Inspection
         do {
-            inspection = try uploader.inspect(staged)
+            inspection = try UploadInspector(config: config).inspect(staged)
         } catch {
             // Refused bytes are not kept: the staged object and the row go.
             try discard(media, organization: organization)
@@ -117,33 +115,28 @@ struct PresignedUpload {
         completed.height = inspection.height
         completed.checksum = "sha256:\(staged.sha256)"
         completed.status = .ready
-        var written: [String] = []
-        let window = CommitWindow(graceSeconds: config.reconcile.graceSeconds)
-        do {
-            try MediaUploader.noting(key.text, in: &written) {
-                _ = try storage.putObject(bucket: media.bucket, key: key.text, file: staged.path, contentType: inspection.type.mimeType,
-                                          cacheControl: MediaUploader.cacheControl(isPrivate: media.isPrivate))
-            }
+        let store = environment.media
+        let stored: Media = try ObjectWriteSession.run(environment, bucket: media.bucket, isPrivate: media.isPrivate) { session in
+            try session.put(key.text, .file(path: staged.path), contentType: inspection.type.mimeType)
             if generateVariants && inspection.type.isImage {
                 Telemetry.decoding(width: inspection.width, height: inspection.height, operation: "variants")
-                completed.variants = try uploader.storeVariants(of: .file(path: staged.path), folder: key.folder, bucket: media.bucket,
-                                                                isPrivate: media.isPrivate, written: &written)
+                completed.variants = try VariantWriter(config: config, session: session, timer: StageTimer()) {
+                    ObjectKey.variant(orgSlug: media.orgSlug, mediaId: media.id, variant: $0.name, version: 1,
+                                      fileExtension: $0.format.fileExtension).text
+                }.store(.file(path: staged.path))
             }
             HoldPoint.uploadObjectsWritten.reach(subjects: [media.filename, media.id])
-            try window.check()
-            guard try resources.media.markCompleted(completed) else {
-                throw ServiceError(.conflict, "media \(media.id) was completed by another request")
+            guard try session.commit({ try store.markCompleted(completed) }) else {
+                return .conflict("media \(media.id) was completed by another request")
             }
-        } catch {
-            if !written.isEmpty { _ = try? storage.deleteObjects(bucket: media.bucket, keys: written) }
-            throw error
+            // Left behind only if S3 refuses now: unread, and removed by the repair pass.
+            session.removeUnclaimed([staging.key], from: staging.bucket, mediaId: media.id)
+            return .committed(try store.find(id: media.id, in: organization) ?? completed)
         }
-        // Left behind only if S3 refuses now: unread, and removed by the repair pass.
-        _ = try? storage.deleteObject(bucket: staging.bucket, key: staging.key)
-        return try resources.media.find(id: media.id, in: organization) ?? completed
+        return stored
     }
 
     private func discard(_ media: Media, organization: Organization) throws {
-        _ = try MediaDeleter(resources: resources).delete(media, organization: organization)
+        _ = try DeleteOperation(environment: environment).delete(media, organization: organization)
     }
 }

@@ -1,40 +1,28 @@
 import Imaging
 import MediaCore
-import S3
 
-/// Makes an image's variants and stores them in S3, for uploads and jobs alike.
+/// Makes an image's variants and stores them through the operation's write session, for
+/// uploads and jobs alike.
 ///
 /// The resized variants are stored while the full-size WebP is still being encoded on its
 /// own thread, so most of the S3 time overlaps the CPU time instead of following it (the
 /// `storage` stage then partly overlaps `variants` in the stage timings).
-struct VariantStorer {
-    let resources: ServiceResources
+struct VariantWriter {
+    let config: AppConfig
+    let session: ObjectWriteSession
     let timer: StageTimer
-    let bucket: String
-    let isPrivate: Bool
     /// The key each variant is stored under.
     let key: (EncodedVariant) -> String
 
     /// Makes and stores every variant of `source`, in spec order. An image that cannot be
-    /// decoded throws an `ImagingError`; a failed PUT throws after the encode ends. `written`
-    /// gets every key that may have been stored (noted before its PUT), for the caller's
-    /// cleanup on failure.
-    func store(_ source: ImageSource, written: inout [String]) throws -> [MediaVariant] {
-        let config = resources.config
+    /// decoded throws an `ImagingError`; a failed PUT throws after the encode ends.
+    func store(_ source: ImageSource) throws -> [MediaVariant] {
         let generator = VariantGenerator(specs: config.media.variants, encoding: config.media.encoding,
                                          maxPixels: config.limits.imageMaxPixels, maxFrames: config.media.maxFrames)
-        let storage = try resources.storage()
-        var noted: [String] = []
-        defer { written += noted }
         var stored: [String: MediaVariant] = [:]
         func put(_ variant: EncodedVariant) throws -> MediaVariant {
             let key = key(variant)
-            try MediaUploader.noting(key, in: &noted) {
-                try timer.measure("storage") {
-                    _ = try storage.putObject(bucket: bucket, key: key, body: variant.bytes, contentType: variant.mimeType,
-                                              cacheControl: MediaUploader.cacheControl(isPrivate: isPrivate))
-                }
-            }
+            try session.put(key, .bytes(variant.bytes), contentType: variant.mimeType)
             let made = MediaVariant(name: variant.name, objectKey: key, mimeType: variant.mimeType, size: variant.bytes.count,
                                     width: variant.width, height: variant.height)
             stored[variant.name] = made

@@ -1,0 +1,92 @@
+import Foundation
+import MediaCore
+import MediaInfra
+
+/// What the write operations need from the outside world, as three small protocols: the
+/// object store, the media rows and the job queue. Production passes `S3Client`, `MediaStore`
+/// and `JobQueue`; unit tests pass the in-memory fakes of `MediaTestSupport`, which can fail
+/// on demand, so each operation's failure paths run without servers.
+
+/// Bytes to store: a staged file (streamed from disk) or bytes in memory.
+public enum ObjectContent {
+    case file(path: String)
+    case bytes([UInt8])
+}
+
+public protocol ObjectStorage: AnyObject {
+    /// Only `ObjectWriteSession` calls this: it notes the key first and cleans up on failure.
+    func write(_ content: ObjectContent, bucket: String, key: String, contentType: String, cacheControl: String) throws
+    /// Copies `key` of `sourceBucket` to the same key of `bucket` with new headers.
+    func copy(key: String, from sourceBucket: String, to bucket: String, contentType: String, cacheControl: String) throws
+    /// Streams an object; a missing one throws `ObjectStorageError.notFound`.
+    func read(bucket: String, key: String, _ onData: (UnsafeRawBufferPointer) throws -> Void) throws
+    func remove(bucket: String, keys: [String]) throws
+    /// Removes every object under `prefix` (never empty); the number removed.
+    func removeAll(bucket: String, prefix: String) throws -> Int
+    /// A URL that lets a client PUT `key` with exactly `headers` until `now + expires`.
+    func presignedUpload(bucket: String, key: String, expires: Int, headers: [(name: String, value: String)], now: Date) throws -> String
+}
+
+public enum ObjectStorageError: Error, Equatable, CustomStringConvertible {
+    case notFound(bucket: String, key: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let bucket, let key): "object not found: \(bucket)/\(key)"
+        }
+    }
+}
+
+/// The media rows, as the write operations use them (`MediaStore`).
+public protocol MediaRepository {
+    func insert(_ media: Media) throws
+    func find(id: String, in organization: Organization) throws -> Media?
+    func find(id: String, organizationId: String) throws -> Media?
+    func findForDeletion(id: String, in organization: Organization) throws -> Media?
+    /// Pending → its final state with its variants; false if it was no longer pending.
+    func markCompleted(_ media: Media) throws -> Bool
+    /// The new original and variants, only while the row still has `expected`'s bucket and version.
+    func replaceOriginalAndVariants(_ media: Media, status: MediaStatus, expected: Media) throws -> Bool
+    func updateMetadata(_ media: Media) throws
+    func setStatus(id: String, organizationId: String, _ status: MediaStatus) throws
+    func markDeleting(id: String, in organization: Organization) throws
+    @discardableResult
+    func delete(id: String, in organization: Organization) throws -> Bool
+}
+
+/// The job queue and the media locks (`JobQueue`).
+public protocol JobQueueing {
+    func enqueue(_ job: Job) throws
+    /// True when `owner` now holds the media's lock; false when someone else does.
+    func lock(mediaId: String, owner: String, ttlSeconds: Int) throws -> Bool
+    func unlock(mediaId: String, owner: String) throws
+}
+
+extension MediaStore: MediaRepository {}
+extension JobQueue: JobQueueing {}
+
+/// What an operation runs with: the configuration, the three ports and the clock.
+public struct OperationEnvironment {
+    public var config: AppConfig
+    public var storage: () throws -> ObjectStorage
+    public var media: MediaRepository
+    public var jobs: JobQueueing
+    /// Monotonic seconds (the commit window is measured with it).
+    public var clock: () -> Double
+
+    public init(config: AppConfig, storage: @escaping () throws -> ObjectStorage, media: MediaRepository, jobs: JobQueueing,
+                clock: @escaping () -> Double = monotonicNow) {
+        self.config = config
+        self.storage = storage
+        self.media = media
+        self.jobs = jobs
+        self.clock = clock
+    }
+}
+
+extension ServiceResources {
+    /// This thread's connections as the operations' ports.
+    public var operations: OperationEnvironment {
+        OperationEnvironment(config: config, storage: { try self.storage() }, media: media, jobs: JobQueue(redis: redis))
+    }
+}

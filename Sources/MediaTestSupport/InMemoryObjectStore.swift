@@ -1,0 +1,82 @@
+import Foundation
+import MediaApp
+import S3
+
+/// An object store in memory, for the operations' unit tests: it keeps what was written with
+/// its headers, and fails on demand the way S3 does (a 503 that survived the client's retries).
+public final class InMemoryObjectStore: ObjectStorage {
+    public struct Object: Equatable {
+        public var bytes: [UInt8]
+        public var contentType: String
+        public var cacheControl: String
+    }
+
+    /// bucket → key → object
+    public private(set) var buckets: [String: [String: Object]] = [:]
+    /// Writes and copies that succeed before every later one fails (nil: never fail).
+    public var writesBeforeFailure: Int?
+    public var failsReads = false
+    public var failsRemoves = false
+    public private(set) var writes = 0
+    /// Runs after each successful write or copy (a test moves its clock here).
+    public var afterEachWrite: () -> Void = {}
+
+    public init() {}
+
+    public static let outage = S3Error(code: "ServiceUnavailable", status: 503, message: "the store is down (test)")
+
+    public func keys(in bucket: String, under prefix: String = "") -> [String] {
+        (buckets[bucket] ?? [:]).keys.filter { $0.hasPrefix(prefix) }.sorted()
+    }
+
+    public func object(_ bucket: String, _ key: String) -> Object? { buckets[bucket]?[key] }
+
+    public func place(_ bytes: [UInt8], bucket: String, key: String, contentType: String = "application/octet-stream") {
+        buckets[bucket, default: [:]][key] = Object(bytes: bytes, contentType: contentType, cacheControl: "")
+    }
+
+    public func write(_ content: ObjectContent, bucket: String, key: String, contentType: String, cacheControl: String) throws {
+        try countWrite()
+        let bytes: [UInt8]
+        switch content {
+        case .bytes(let value): bytes = value
+        case .file(let path): bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        buckets[bucket, default: [:]][key] = Object(bytes: bytes, contentType: contentType, cacheControl: cacheControl)
+        afterEachWrite()
+    }
+
+    public func copy(key: String, from sourceBucket: String, to bucket: String, contentType: String, cacheControl: String) throws {
+        guard let source = buckets[sourceBucket]?[key] else { throw ObjectStorageError.notFound(bucket: sourceBucket, key: key) }
+        try countWrite()
+        buckets[bucket, default: [:]][key] = Object(bytes: source.bytes, contentType: contentType, cacheControl: cacheControl)
+        afterEachWrite()
+    }
+
+    public func read(bucket: String, key: String, _ onData: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if failsReads { throw Self.outage }
+        guard let object = buckets[bucket]?[key] else { throw ObjectStorageError.notFound(bucket: bucket, key: key) }
+        try object.bytes.withUnsafeBytes { try onData($0) }
+    }
+
+    public func remove(bucket: String, keys: [String]) throws {
+        if failsRemoves { throw Self.outage }
+        for key in keys { buckets[bucket]?[key] = nil }
+    }
+
+    public func removeAll(bucket: String, prefix: String) throws -> Int {
+        let doomed = keys(in: bucket, under: prefix)
+        try remove(bucket: bucket, keys: doomed)
+        return doomed.count
+    }
+
+    public func presignedUpload(bucket: String, key: String, expires: Int, headers: [(name: String, value: String)],
+                                now: Date) throws -> String {
+        "https://s3.test/\(bucket)/\(key)?expires=\(expires)"
+    }
+
+    private func countWrite() throws {
+        if let limit = writesBeforeFailure, writes >= limit { throw Self.outage }
+        writes += 1
+    }
+}
