@@ -186,6 +186,16 @@ def test_a_command_refused_inside_multi_leaves_every_connection_usable():
     threads = int(os.environ.get("API_WORKERS", 2)) * int(os.environ.get("API_THREADS", 4))
     targets = [uploaded(jpeg(64, 48), filename=f"multi-{index}.jpg") for index in range(threads * 2)]
     variants = [("POST", "/api/v1/media/variants", {"objectKey": media["objectKey"]}) for media in targets]
+    # Redis full (maxmemory reached, noeviction): every enqueue is refused cleanly.
+    policy = redis_cli("CONFIG", "GET", "maxmemory-policy").splitlines()[-1]
+    redis_cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    redis_cli("CONFIG", "SET", "maxmemory", "1")
+    try:
+        full = concurrently(variants)
+    finally:
+        redis_cli("CONFIG", "SET", "maxmemory", "0")
+        redis_cli("CONFIG", "SET", "maxmemory-policy", policy)
+    assert [answer.status_code for answer in full] == [503] * len(targets), [answer.text for answer in full]
     redis_cli("ACL", "SETUSER", "default", "-hset")
     try:
         refused = concurrently(variants)
