@@ -59,4 +59,33 @@ public enum Base64URL {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Decodes base64url, padded or not; nil for any other character or a dangling bit.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var values: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case 0x41...0x5a: values.append(byte - 0x41)
+            case 0x61...0x7a: values.append(byte - 0x61 + 26)
+            case 0x30...0x39: values.append(byte - 0x30 + 52)
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): values.append(62)
+            case UInt8(ascii: "_"), UInt8(ascii: "/"): values.append(63)
+            case UInt8(ascii: "="): continue
+            default: return nil
+            }
+        }
+        guard values.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        var index = 0
+        while index < values.count {
+            let chunk = values[index..<min(index + 4, values.count)]
+            var bits: UInt32 = 0
+            for value in chunk { bits = bits << 6 | UInt32(value) }
+            bits <<= UInt32(6 * (4 - chunk.count))
+            let produced = chunk.count - 1
+            for shift in [16, 8, 0].prefix(produced) { out.append(UInt8(truncatingIfNeeded: bits >> UInt32(shift))) }
+            index += 4
+        }
+        return out
+    }
 }
