@@ -148,6 +148,45 @@ static inline VipsImage *cvips_flatten_white(VipsImage *in) {
     return failed ? NULL : out;
 }
 
+/* Any background colour under alpha (transforms' `background`). */
+static inline VipsImage *cvips_flatten(VipsImage *in, double red, double green, double blue) {
+    VipsImage *out = NULL;
+    double colour[3] = {red, green, blue};
+    VipsArrayDouble *background = vips_array_double_new(colour, 3);
+    int failed = vips_flatten(in, &out, "background", background, NULL);
+    vips_area_unref(VIPS_AREA(background));
+    return failed ? NULL : out;
+}
+
+/* The image placed at (x, y) on a width×height canvas of `background` (transforms' extend). */
+static inline VipsImage *cvips_embed(VipsImage *in, int x, int y, int width, int height, const double *background, int bands) {
+    VipsImage *out = NULL;
+    VipsArrayDouble *colour = vips_array_double_new(background, bands);
+    int failed = vips_embed(in, &out, x, y, width, height, "extend", VIPS_EXTEND_BACKGROUND, "background", colour, NULL);
+    vips_area_unref(VIPS_AREA(colour));
+    return failed ? NULL : out;
+}
+
+/* A width×height window of the most "interesting" part (libvips' attention strategy). */
+static inline VipsImage *cvips_smartcrop(VipsImage *in, int width, int height) {
+    VipsImage *out = NULL;
+    if (vips_smartcrop(in, &out, width, height, "interesting", VIPS_INTERESTING_ATTENTION, NULL)) return NULL;
+    return out;
+}
+
+static inline VipsImage *cvips_gaussblur(VipsImage *in, double sigma) {
+    VipsImage *out = NULL;
+    if (vips_gaussblur(in, &out, sigma, NULL)) return NULL;
+    return out;
+}
+
+/* Unsharp masking in LAB, as imgproxy's `sharpen` does. */
+static inline VipsImage *cvips_sharpen(VipsImage *in, double sigma) {
+    VipsImage *out = NULL;
+    if (vips_sharpen(in, &out, "sigma", sigma, NULL)) return NULL;
+    return out;
+}
+
 /* ---- Savers: all strip metadata (EXIF, GPS, XMP, IPTC, and the profile once in sRGB). ---- */
 
 /* Optimised Huffman tables cost little at variant sizes and save a few percent. */
@@ -164,6 +203,12 @@ static inline int cvips_pngsave_buffer(VipsImage *in, void **buf, size_t *len, i
 /* Lossy WebP; multi-page images ("page-height") become animated WebP. */
 static inline int cvips_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int quality, int effort) {
     return vips_webpsave_buffer(in, buf, len, "Q", quality, "effort", effort, "strip", TRUE, NULL);
+}
+
+/* AVIF: AV1 in HEIF through libheif's encoder; effort 0 (fastest) to 9. */
+static inline int cvips_avifsave_buffer(VipsImage *in, void **buf, size_t *len, int quality, int effort) {
+    return vips_heifsave_buffer(in, buf, len, "Q", quality, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+                                "effort", effort, "strip", TRUE, NULL);
 }
 
 /* GIF via cgif; multi-page images become animated GIF. */

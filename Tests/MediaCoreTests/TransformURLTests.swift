@@ -98,3 +98,44 @@ final class TransformURLTests: XCTestCase {
         XCTAssertNil(Base64URL.decode("a b"))
     }
 }
+
+final class TransformPlanTests: XCTestCase {
+    private func plan(_ text: String, _ width: Int = 4000, _ height: Int = 3000) throws -> TransformPlan {
+        let options = try TransformOptions.resolve(TransformURL.parse("/sig/\(text)/czM6Ly9tL2s"), presets: [:])
+        return TransformPlan.make(sourceWidth: width, sourceHeight: height, options: options)
+    }
+
+    private func size(_ plan: TransformPlan) -> [Int] { [plan.outputWidth, plan.outputHeight] }
+
+    func testResizingTypes() throws {
+        XCTAssertEqual(size(try plan("rs:fit:800:0")), [800, 600])
+        XCTAssertEqual(size(try plan("rs:fit:800:800")), [800, 600])
+        XCTAssertEqual(size(try plan("rs:fill:800:800")), [800, 800])
+        XCTAssertEqual(try plan("rs:fill:800:800").finalCrop, .init(x: 134, y: 0, width: 800, height: 800))
+        XCTAssertEqual(size(try plan("rs:force:800:800")), [800, 800])
+        XCTAssertEqual(size(try plan("rs:auto:800:400")), [800, 400], "both landscape: fill")
+        XCTAssertEqual(size(try plan("rs:auto:400:800")), [400, 300], "shapes differ: fit")
+        XCTAssertEqual(size(try plan("w:0")), [4000, 3000], "no size: the source's")
+    }
+
+    func testNoEnlargementUnlessAsked() throws {
+        XCTAssertEqual(size(try plan("rs:fit:800:0", 400, 300)), [400, 300])
+        XCTAssertEqual(size(try plan("rs:fit:800:0:1", 400, 300)), [800, 600])
+        XCTAssertEqual(size(try plan("rs:fill:800:800", 400, 300)), [400, 300], "fill: what there is, uncropped")
+        XCTAssertEqual(size(try plan("rs:fill-down:800:400", 400, 300)), [400, 200], "fill-down: the asked shape at source scale")
+        XCTAssertEqual(size(try plan("rs:fit:400:0:0:1", 200, 100)), [400, 100], "extend: the canvas is the asked size")
+    }
+
+    func testGravityCropDprAndRotation() throws {
+        XCTAssertEqual(try plan("rs:fill:800:800/g:we").finalCrop?.x, 0)
+        XCTAssertEqual(try plan("rs:fill:800:800/g:ea").finalCrop?.x, 267)
+        XCTAssertEqual(try plan("rs:fill:800:800/g:ea:10:0").finalCrop?.x, 257)
+        XCTAssertEqual(try plan("rs:fill:800:800/g:fp:0:0").finalCrop?.x, 0)
+        XCTAssertTrue(try plan("rs:fill:800:800/g:sm").smartCrop)
+        XCTAssertEqual(try plan("c:1000:1000:nowe/w:500").preCrop, .init(x: 0, y: 0, width: 1000, height: 1000))
+        XCTAssertEqual(size(try plan("c:0.5:0.5/w:500")), [500, 375])
+        XCTAssertEqual(size(try plan("w:400/dpr:2")), [800, 600])
+        XCTAssertEqual(size(try plan("rs:fill:300:200/rot:90")), [300, 200], "the asked size is of the rotated result")
+        XCTAssertEqual(try plan("rs:fill:300:200/rot:90").finalCrop.map { [$0.width, $0.height] }, [200, 300])
+    }
+}
