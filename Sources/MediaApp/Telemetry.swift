@@ -83,6 +83,19 @@ enum Telemetry {
 
     static func revisionBumpFailed() { region.add("media_cache_revision_errors_total") }
 
+    /// A transform answered: `hit`, `made` or `refused`, and how long it took.
+    static func transform(outcome: String, seconds: Double) {
+        let labels = PrometheusText.labels([("outcome", outcome)])
+        region.add("media_transforms_total{\(labels)}")
+        region.observe(ServiceMetrics.transformDuration, labels: labels, seconds)
+    }
+
+    /// A source about to be decoded for a new derivative.
+    static func transformDecode(width: Int, height: Int) {
+        region.add("media_transform_decodes_total")
+        decoding(width: width, height: height, operation: "transform")
+    }
+
     /// An image about to be decoded in full (variants, crop): its displayed size.
     static func decoding(width: Int?, height: Int?, operation: String) {
         guard let width, let height else { return }

@@ -25,6 +25,20 @@ public struct ObjectKey: Sendable, Equatable {
         ObjectKey(orgSlug: orgSlug, mediaId: mediaId, name: "\(versioned(variant, version)).\(fileExtension)")
     }
 
+    /// A transform's output, stored once under the media's folder: `t-v{version}-{digest}.{ext}`.
+    /// The digest is of the normalised options and format, so equivalent URLs share it; the
+    /// version is the original's, so a crop's new original never meets an old derivative, and a
+    /// delete of the folder takes every derivative with it.
+    public static func derivative(orgSlug: String, mediaId: String, version: Int, digest: String, fileExtension: String) -> ObjectKey {
+        ObjectKey(orgSlug: orgSlug, mediaId: mediaId, name: "t-v\(version)-\(digest).\(fileExtension)")
+    }
+
+    /// The original's version a derivative was made from, or nil for any other name.
+    public static func derivativeVersion(name: String) -> Int? {
+        guard name.hasPrefix("t-v"), let dash = name.dropFirst(3).firstIndex(of: "-") else { return nil }
+        return Int(name[name.index(name.startIndex, offsetBy: 3)..<dash])
+    }
+
     /// Where a presigned upload's client PUTs its bytes: `_staging/{orgSlug}/{mediaId}` in the
     /// private bucket, which no CDN serves. `_` is never part of a slug, so no media key can
     /// name it; `complete` inspects what arrived and writes the media's own objects itself.

@@ -36,6 +36,8 @@ public enum Reconciliation {
         public var orgSlug: String
         public var bucket: String
         public var objectKey: String
+        /// The original's version: derivatives of it are claimed, older ones are stale.
+        public var version: Int
         public var status: MediaStatus
         public var mimeType: String
         /// Variant name → object key.
@@ -45,14 +47,15 @@ public enum Reconciliation {
         /// Set when a delete marked the row (`deleting_at`).
         public var deletingAgeSeconds: Double?
 
-        public init(id: String, organizationId: String, orgSlug: String, bucket: String, objectKey: String, status: MediaStatus,
-                    mimeType: String = "image/jpeg", variants: [String: String] = [:], createdAgeSeconds: Double,
+        public init(id: String, organizationId: String, orgSlug: String, bucket: String, objectKey: String, version: Int = 1,
+                    status: MediaStatus, mimeType: String = "image/jpeg", variants: [String: String] = [:], createdAgeSeconds: Double,
                     updatedAgeSeconds: Double, deletingAgeSeconds: Double? = nil) {
             self.id = id
             self.organizationId = organizationId
             self.orgSlug = orgSlug
             self.bucket = bucket
             self.objectKey = objectKey
+            self.version = version
             self.status = status
             self.mimeType = mimeType
             self.variants = variants
@@ -115,6 +118,9 @@ public enum Reconciliation {
         guard let row, row.id == folder.mediaId, row.orgSlug == folder.orgSlug else { return .orphan }
         if row.deletingAgeSeconds != nil { return .deleting }
         if object.bucket == row.bucket && row.claimedKeys.contains(object.key) { return .claimed }
+        // A transform's derivative of the current original (one of an old version is stale).
+        if object.bucket == row.bucket, let name = object.key.split(separator: "/").last,
+           ObjectKey.derivativeVersion(name: String(name)) == row.version { return .claimed }
         // A row changed just now may reference keys (or give up keys) the listing did not see yet.
         if row.updatedAgeSeconds < policy.graceSeconds { return .young }
         return .stale

@@ -27,6 +27,14 @@ public final class InMemoryJobQueue: JobQueueing {
         return true
     }
 
+    /// key → uses in the current window (the test decides when a window ends).
+    public var spent: [String: Int] = [:]
+
+    public func spend(_ key: String, limit: Int, windowSeconds: Int) throws -> Int? {
+        spent[key, default: 0] += 1
+        return spent[key, default: 0] <= limit ? nil : windowSeconds
+    }
+
     public func unlock(mediaId: String, owner: String) throws {
         if locks[mediaId] == owner { locks[mediaId] = nil }
     }

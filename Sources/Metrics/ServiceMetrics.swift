@@ -15,6 +15,7 @@ public enum ServiceMetrics {
     public static let databaseDuration = Histogram.seconds("media_db_query_duration_seconds")
     public static let jobDuration = Histogram(name: "media_job_duration_seconds",
                                               bounds: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], sumScale: 1_000)
+    public static let transformDuration = Histogram.seconds("media_transform_duration_seconds")
     public static let decodePixels = Histogram(name: "media_image_decode_pixels",
                                                bounds: [1e5, 1e6, 4e6, 1.2e7, 2.5e7, 5e7, 1e8, 2.5e8])
 
@@ -32,6 +33,9 @@ public enum ServiceMetrics {
         .counter("media_db_errors_total", labelled: true, "MariaDB statements of the API workers that failed, by kind (connection or statement)."),
         .counter("media_read_cache_lookups_total", labelled: true, "Reads of a media row or list page by the API workers, by result: hit (served from the process's cache after a Redis revision check), miss, bypass (cache off or Redis unavailable)."),
         .counter("media_cache_revision_errors_total", "Writes whose revision bump could not reach Redis (other API processes may serve the old row for up to MEDIA_CACHE_SECONDS)."),
+        .counter("media_transforms_total", labelled: true, "On-the-fly transforms (/img) answered, by outcome: hit (the stored derivative, no decode), made (decoded and stored), refused (signature, options, limits, budget)."),
+        .histogram(transformDuration, "Time to answer a transform, by outcome."),
+        .counter("media_transform_decodes_total", "Sources the API workers decoded to make a derivative (one per new derivative, however many asked at once)."),
         .histogram(decodePixels, "Pixels of each image decoded by the API workers (variants and crops), by operation."),
         .gauge("media_jobs_queue_depth", "Jobs waiting: queued or running entries of the stream plus scheduled retries."),
         .gauge("media_jobs_oldest_age_seconds", "Age of the oldest job entry not yet finished (0 when the queue is empty)."),

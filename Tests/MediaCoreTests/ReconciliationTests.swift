@@ -37,6 +37,18 @@ final class ReconciliationTests: XCTestCase {
         XCTAssertEqual(Reconciliation.classify(object("original.jpg"), row: row(deletingAge: 10), policy: policy), .deleting)
     }
 
+    func testDerivativesOfTheCurrentOriginalAreClaimedOlderOnesStale() {
+        var current = row()
+        current.version = 2
+        XCTAssertEqual(Reconciliation.classify(object("t-v2-0a1b2c3d4e5f60718293.webp"), row: current, policy: policy), .claimed)
+        XCTAssertEqual(Reconciliation.classify(object("t-v1-0a1b2c3d4e5f60718293.webp"), row: current, policy: policy), .stale)
+        XCTAssertEqual(Reconciliation.classify(object("t-v2-0a1b2c3d4e5f60718293.webp", bucket: "media-private"), row: current,
+                                               policy: policy), .stale, "left in the other bucket by a privacy move")
+        XCTAssertEqual(Reconciliation.classify(object("t-v2-0a1b2c3d4e5f60718293.webp"), row: nil, policy: policy), .orphan)
+        XCTAssertNil(ObjectKey.derivativeVersion(name: "thumbnail.jpg"))
+        XCTAssertNil(ObjectKey.derivativeVersion(name: "t-vx-1.jpg"))
+    }
+
     func testStagedObjectsLiveWhileTheirMediaIsPending() {
         func staged(age: Double = 7200, slug: String = "acme") -> Reconciliation.StoredObject {
             Reconciliation.StoredObject(bucket: "media-private", key: ObjectKey.staging(orgSlug: slug, mediaId: id), ageSeconds: age)

@@ -23,6 +23,11 @@ TAGS = ["System", "Upload", "Query", "Processing", "Variants", "Downloads", "Del
 # documented route the router lacks fails unless it is listed, so the list stays honest.
 NOT_YET_IMPLEMENTED: set[tuple[str, str]] = set()
 
+# Routes outside the JSON API: on-the-fly transforms speak imgproxy's URL format (signed,
+# options as path segments, images in and out), documented in the README with imgproxy's
+# own client libraries, not as an OpenAPI operation.
+OUTSIDE_THE_JSON_API = {("GET", "/img/{path}"), ("HEAD", "/img/{path}")}
+
 
 def load_document():
     with open(REPO / "openapi.yaml", encoding="utf-8") as source:
@@ -61,12 +66,12 @@ def test_public_copies_are_generated_from_the_yaml():
 
 
 def test_every_router_route_is_documented():
-    undocumented = router_routes() - documented_routes(load_document())
+    undocumented = router_routes() - OUTSIDE_THE_JSON_API - documented_routes(load_document())
     assert not undocumented, f"routes missing from openapi.yaml: {sorted(undocumented)}"
 
 
 def test_not_yet_implemented_is_exactly_what_the_router_lacks():
-    documented, implemented = documented_routes(load_document()), router_routes()
+    documented, implemented = documented_routes(load_document()), router_routes() - OUTSIDE_THE_JSON_API
     assert NOT_YET_IMPLEMENTED <= documented, "NOT_YET_IMPLEMENTED names routes the document does not have"
     now_built = NOT_YET_IMPLEMENTED & implemented
     assert not now_built, f"these routes exist now, remove them from NOT_YET_IMPLEMENTED: {sorted(now_built)}"

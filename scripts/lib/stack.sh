@@ -183,6 +183,8 @@ stack_settings() {
     [CDN_BASE_URL]=http://127.0.0.1:$STACK_S3_PORT/media
     [API_SOCKET]=$STACK_API_SOCKET
     [API_SOCKET_MODE]=0660
+    [TRANSFORM_KEY]=$TRANSFORM_KEY
+    [TRANSFORM_SALT]=$TRANSFORM_SALT
   )
   if [[ $STACK_MODE == test ]]; then
     STACK_SETTINGS[API_SHUTDOWN_TIMEOUT_SECONDS]=5
@@ -287,6 +289,13 @@ stack_load_secrets() {
   S3_ACCESS_KEY_ID=$(stack_env_value "$STACK_SECRETS_FILE" S3_ACCESS_KEY_ID)
   S3_SECRET_ACCESS_KEY=$(stack_env_value "$STACK_SECRETS_FILE" S3_SECRET_ACCESS_KEY)
   MEDIA_DEMO_KEY=$(stack_env_value "$STACK_SECRETS_FILE" MEDIA_DEMO_KEY || true)
+  # Transform URL signing (added later than the others: a data folder from before gets it now).
+  if ! TRANSFORM_KEY=$(stack_env_value "$STACK_SECRETS_FILE" TRANSFORM_KEY); then
+    (umask 077; echo "TRANSFORM_KEY='$(stack_random_hex 32)'" >>"$STACK_SECRETS_FILE"
+     echo "TRANSFORM_SALT='$(stack_random_hex 16)'" >>"$STACK_SECRETS_FILE")
+    TRANSFORM_KEY=$(stack_env_value "$STACK_SECRETS_FILE" TRANSFORM_KEY)
+  fi
+  TRANSFORM_SALT=$(stack_env_value "$STACK_SECRETS_FILE" TRANSFORM_SALT)
 }
 
 stack_ensure_secrets() {

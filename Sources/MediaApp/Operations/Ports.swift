@@ -60,6 +60,9 @@ public protocol JobQueueing {
     /// True when `owner` now holds the media's lock; false when someone else does.
     func lock(mediaId: String, owner: String, ttlSeconds: Int) throws -> Bool
     func unlock(mediaId: String, owner: String) throws
+    /// Counts one use of `key` in the current window of `windowSeconds`: nil while the count is
+    /// within `limit`, else the seconds until the window ends.
+    func spend(_ key: String, limit: Int, windowSeconds: Int) throws -> Int?
 }
 
 extension MediaStore: MediaRepository {}

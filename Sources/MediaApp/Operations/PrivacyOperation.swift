@@ -30,6 +30,10 @@ struct PrivacyOperation {
                 for (key, contentType) in objects { try session.copy(key, from: current.bucket, contentType: contentType) }
                 try session.commit { try environment.media.updateMetadata(updated) }
                 session.removeUnclaimed(objects.map(\.0), from: current.bucket, mediaId: current.id)
+                // Transforms' derivatives are made again on demand, in the new bucket.
+                if (try? session.storage.removeAll(bucket: current.bucket, prefix: "\(current.folder)/t-")) == nil {
+                    RequestLog().event("derivatives left for the repair pass", ["mediaId": current.id, "bucket": current.bucket])
+                }
                 return .committed(updated)
             }
         }

@@ -11,6 +11,7 @@ public enum Routes {
         DeleteRoutes.register(in: &router)
         DownloadRoutes.register(in: &router)
         ProcessingRoutes.register(in: &router, json: json)
+        TransformRoutes.register(in: &router)
         return router
     }
 }

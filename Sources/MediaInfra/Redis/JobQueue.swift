@@ -76,6 +76,19 @@ public struct JobQueue {
                            "1", Self.lockKey(mediaId), owner, String(ttlSeconds)])
     }
 
+    /// Counts one use of `key` in a fixed window (INCR, and EXPIRE on the first use): nil while
+    /// within `limit`, else the seconds left in the window (the client's Retry-After).
+    public func spend(_ key: String, limit: Int, windowSeconds: Int) throws -> Int? {
+        let reply = try redis.command(["EVAL", """
+            local used = redis.call('INCR', KEYS[1])
+            if used == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+            if used <= tonumber(ARGV[2]) then return -1 end
+            return redis.call('TTL', KEYS[1])
+            """, "1", "media:budget:\(key)", String(windowSeconds), String(limit)])
+        guard let remaining = reply.integer, remaining >= 0 else { return nil }
+        return max(1, remaining)
+    }
+
     /// Releases the lock if `owner` still holds it (never someone else's).
     public func unlock(mediaId: String, owner: String) throws {
         try redis.command(["EVAL", "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",

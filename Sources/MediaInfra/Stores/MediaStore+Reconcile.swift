@@ -4,7 +4,7 @@ import MediaCore
 /// their ages by the database's clock. Rows come by primary key, in pages.
 extension MediaStore {
     private static let reconcileColumns = """
-        m.id, m.organization_id, o.slug AS org_slug, m.bucket, m.object_key, m.status, m.mime_type,
+        m.id, m.organization_id, o.slug AS org_slug, m.bucket, m.object_key, m.version, m.status, m.mime_type,
         TIMESTAMPDIFF(SECOND, m.created_at, UTC_TIMESTAMP(3)) AS created_age,
         TIMESTAMPDIFF(SECOND, m.updated_at, UTC_TIMESTAMP(3)) AS updated_age,
         TIMESTAMPDIFF(SECOND, m.deleting_at, UTC_TIMESTAMP(3)) AS deleting_age
@@ -75,7 +75,7 @@ extension MediaStore {
 
     static func reconcileRow(_ row: DatabaseRow) -> Reconciliation.Row {
         Reconciliation.Row(id: row["id"] ?? "", organizationId: row["organization_id"] ?? "", orgSlug: row["org_slug"] ?? "",
-                           bucket: row["bucket"] ?? "", objectKey: row["object_key"] ?? "",
+                           bucket: row["bucket"] ?? "", objectKey: row["object_key"] ?? "", version: row.int("version") ?? 1,
                            status: MediaStatus(rawValue: row["status"] ?? "") ?? .failed, mimeType: row["mime_type"] ?? "",
                            createdAgeSeconds: Double(row.int("created_age") ?? 0),
                            updatedAgeSeconds: Double(row.int("updated_age") ?? 0),
