@@ -29,7 +29,7 @@ export function operations(spec) {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      const own = (op.parameters || []).map((p) => resolve(spec, p));
+      const own = (op.parameters || []).flatMap((p) => explodeQueryObject(spec, resolve(spec, p)));
       const parameters = [...shared.filter((p) => !own.some((o) => o.name === p.name && o.in === p.in)), ...own];
       const security = op.security ?? spec.security ?? [];
       list.push({
@@ -47,6 +47,19 @@ export function operations(spec) {
     }
   }
   return list;
+}
+
+/**
+ * A query object sent form-exploded (`?id=…`, the delete's `id` or `objectKey`) is one field
+ * per property: its name never appears in the URL. The object's rule (exactly one of them)
+ * stays in its description, which each field shows.
+ */
+function explodeQueryObject(spec, parameter) {
+  const schema = resolve(spec, parameter.schema) || {};
+  if (parameter.in !== 'query' || schema.type !== 'object' || parameter.explode === false) return [parameter];
+  return Object.entries(schema.properties || {}).map(([name, property]) => ({
+    name, in: 'query', required: false, schema: property, description: parameter.description,
+  }));
 }
 
 /** Tags in the document's order, each with its operations; untagged ones last. */

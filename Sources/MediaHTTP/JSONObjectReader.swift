@@ -1,7 +1,9 @@
 import MediaCore
 
 /// Reads a JSON request object field by field, every mistake a 400 naming the field.
-/// Unknown members are refused, so a typo never silently does nothing.
+/// Unknown members are refused, so a typo never silently does nothing, and so is `null` for
+/// a field that is not nullable (only `nullableString` takes it): left out is the only way
+/// to leave a field out, as the contract's types say.
 public struct JSONObjectReader {
     public let value: JSONValue
     private let members: [String: JSONValue]
@@ -31,7 +33,7 @@ public struct JSONObjectReader {
     public func has(_ name: String) -> Bool { members[name] != nil }
 
     public func string(_ name: String) throws(ServiceError) -> String? {
-        guard let member = members[name], !member.isNull else { return nil }
+        guard let member = members[name] else { return nil }
         guard let text = member.stringValue else { throw .validation("\(name) must be a string", field: name) }
         return text
     }
@@ -42,13 +44,13 @@ public struct JSONObjectReader {
     }
 
     public func bool(_ name: String) throws(ServiceError) -> Bool? {
-        guard let member = members[name], !member.isNull else { return nil }
+        guard let member = members[name] else { return nil }
         guard let flag = member.boolValue else { throw .validation("\(name) must be true or false", field: name) }
         return flag
     }
 
     public func int(_ name: String, in range: ClosedRange<Int>) throws(ServiceError) -> Int? {
-        guard let member = members[name], !member.isNull else { return nil }
+        guard let member = members[name] else { return nil }
         guard let number = member.intValue, range.contains(number) else {
             throw .validation("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)", field: name)
         }
@@ -57,13 +59,13 @@ public struct JSONObjectReader {
 
     /// Any whole number (range checks are the caller's, with their own message).
     public func int(_ name: String) throws(ServiceError) -> Int? {
-        guard let member = members[name], !member.isNull else { return nil }
+        guard let member = members[name] else { return nil }
         guard let number = member.intValue else { throw .validation("\(name) must be an integer", field: name) }
         return number
     }
 
     public func double(_ name: String) throws(ServiceError) -> Double? {
-        guard let member = members[name], !member.isNull else { return nil }
+        guard let member = members[name] else { return nil }
         guard let number = member.doubleValue else { throw .validation("\(name) must be a number", field: name) }
         return number
     }

@@ -1,6 +1,8 @@
 /// Matches method + path to a handler. Patterns are literal segments, `{name}` parameters
 /// and one trailing `{name...}` wildcard that takes the rest of the path (one or more segments).
-/// A more literal route wins over a parameter, a parameter over a wildcard.
+/// A more literal route wins over a parameter, a parameter over a wildcard, whatever the
+/// method: the most specific pattern that fits names the resource, and a method it lacks is
+/// 405 (PATCH /media/list is not an edit of a media called "list").
 public struct Router<Handler>: Sendable where Handler: Sendable {
     public struct Route: Sendable {
         public let method: String
@@ -42,15 +44,24 @@ public struct Router<Handler>: Sendable where Handler: Sendable {
     /// parameters are decoded for the winner only.
     public func match(method: String, path: String) -> Match {
         let requestSegments = Self.split(path)
+        var bestScore = Int.max
         var best: Int?
         var allowed: [String] = []
         // By index: copying each Route (four references) cost more than the matching itself.
         for index in routes.indices where Self.fits(routes[index].segments, requestSegments) {
-            guard routes[index].method == method else {
-                if !allowed.contains(routes[index].method) { allowed.append(routes[index].method) }
-                continue
+            let score = routes[index].score
+            if score < bestScore {
+                // A more specific pattern: what was found for a less specific one does not count.
+                bestScore = score
+                best = nil
+                allowed.removeAll(keepingCapacity: true)
             }
-            if best == nil || routes[index].score < routes[best!].score { best = index }
+            guard score == bestScore else { continue }
+            if routes[index].method == method {
+                best = index
+            } else if !allowed.contains(routes[index].method) {
+                allowed.append(routes[index].method)
+            }
         }
         if let best { return .found(routes[best], parameters: Self.parameters(routes[best].segments, requestSegments)) }
         if !allowed.isEmpty { return .methodNotAllowed(allowed: allowed) }

@@ -40,6 +40,19 @@ final class JSONTests: XCTestCase {
     func testLargeIntegersStayExact() throws {
         XCTAssertEqual(try JSONParser.parse(Array("9007199254740993".utf8)), .int(9_007_199_254_740_993))
     }
+
+    /// `null` is no way to leave out a field the contract types as a number, string or boolean.
+    func testNullIsRefusedWhereTheFieldIsNotNullable() throws {
+        let reader = try JSONObjectReader(try JSONParser.parse(Array(#"{"s":null,"b":null,"i":null,"d":null,"n":null}"#.utf8)),
+                                          allowed: ["s", "b", "i", "d", "n", "absent"])
+        XCTAssertThrowsError(try reader.string("s"))
+        XCTAssertThrowsError(try reader.bool("b"))
+        XCTAssertThrowsError(try reader.int("i"))
+        XCTAssertThrowsError(try reader.int("i", in: 0...1))
+        XCTAssertThrowsError(try reader.double("d"))
+        guard case .clear = try reader.nullableString("n") else { return XCTFail("null clears a nullable text") }
+        XCTAssertNil(try reader.int("absent"))
+    }
 }
 
 final class JSONStringEscapingTests: XCTestCase {

@@ -61,6 +61,16 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(Set(allowed), ["GET", "PATCH"])
     }
 
+    /// The literal route names the resource: another method there is 405 listing its methods,
+    /// not a request to the parameter route beside it.
+    func testAMethodTheLiteralRouteLacksIs405EvenWhenAParameterRouteHasIt() {
+        guard case .methodNotAllowed(let allowed) = makeRouter().match(method: "PATCH", path: "/api/v1/media/list") else {
+            return XCTFail("PATCH /list should be 405, not an update of a media called list")
+        }
+        XCTAssertEqual(allowed, ["GET"])
+        XCTAssertEqual(handler("PATCH", "/api/v1/media/abc")?.0, "patch")
+    }
+
     func testUnknownPathIsNotFound() {
         guard case .notFound = makeRouter().match(method: "GET", path: "/api/v2/media/list") else { return XCTFail("expected 404") }
         guard case .notFound = makeRouter().match(method: "GET", path: "/api/v1/media/abc/variants/extra") else {

@@ -2,7 +2,7 @@
 through nginx over HTTPS: every operation of the OpenAPI document is on the page, a wrong key
 reads as an error, an upload with variants shows 201 and its thumbnail, the variant redirect
 and the download show their images, the list answers, an async variants job is followed to
-the end, the page fits a phone, and the static files carry a strict Content-Security-Policy.
+the end, a delete names its media in the query, the page fits a phone, and the static files carry a strict Content-Security-Policy.
 Screenshots go to test-artifacts/."""
 import io
 import json
@@ -12,6 +12,7 @@ import pathlib
 import pytest
 from PIL import Image
 
+import support
 from installs import require_commands, require_module
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -255,6 +256,24 @@ def test_async_upload_job_is_followed_to_completion(page, tmp_path):
     assert "completed" in job.get_attribute("class"), job.text
     assert job.find_element(By.TAG_NAME, "progress").get_attribute("value") == "100"
     screenshot(page, "playground-job.png")
+
+
+def test_delete_names_the_media_by_id_in_the_query(page, tmp_path):
+    """The delete's query is one form-exploded object (`id` or `objectKey`): a field for each."""
+    from selenium.webdriver.common.by import By
+
+    media = support.api("POST", "/api/v1/media/upload", files={"file": ("gone.jpg", jpeg_file(tmp_path, "gone.jpg").read_bytes())},
+                        data={"orgSlug": os.environ.get("MEDIA_DEMO_ORG", "demo")}).json()["media"]
+    section = open_operation(page, "deleteMedia")
+    assert not section.find_elements(By.ID, "deleteMedia-query-media"), "the object's own name is no field"
+    # Exactly one of the two: the key an earlier answer may have filled in goes.
+    section.find_element(By.ID, "deleteMedia-query-objectKey").clear()
+    field = section.find_element(By.ID, "deleteMedia-query-id")
+    field.clear()
+    field.send_keys(media["id"])
+    send(page, section, "200")
+    assert f"/api/v1/media/?id={media['id']}" in section.find_element(By.CSS_SELECTOR, ".curl-command").text
+    assert support.api("GET", f"/api/v1/media/{media['id']}").status_code == 404
 
 
 def test_page_fits_a_phone(page):

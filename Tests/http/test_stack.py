@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import urllib.parse
+import uuid
 import warnings
 
 import pytest
@@ -55,14 +56,31 @@ def test_playground_html_revalidates(http, base_url):
     assert response.headers.get("ETag")
 
 
-def test_plain_http_redirects_to_https(stack_env, base_url):
-    port = int(stack_env["STACK_HTTP_PORT"])
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/healthz?x=1", headers={"Host": "localhost"})
-    response = connection.getresponse()
-    assert response.status == 301
-    assert response.getheader("Location") == base_url + "/healthz?x=1"
-    connection.close()
+def plain_http(stack_env, method, path, host):
+    connection = http.client.HTTPConnection("127.0.0.1", int(stack_env["STACK_HTTP_PORT"]), timeout=10)
+    try:
+        connection.request(method, path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("host", ["localhost", "evil.example", "localhost:1"])
+def test_plain_http_redirects_to_the_configured_server_name(stack_env, base_url, host):
+    """Whatever Host the client sends: a redirect built from it would send the client, and
+    what it posts next, wherever the Host header pointed (the configured name is localhost)."""
+    status, headers, _ = plain_http(stack_env, "GET", "/healthz?x=1", host)
+    assert status == 301
+    assert headers["location"] == base_url + "/healthz?x=1"
+
+
+def test_plain_http_refuses_trace_in_the_envelope(stack_env):
+    status, headers, body = plain_http(stack_env, "TRACE", "/", "localhost")
+    assert status == 405
+    assert headers["content-type"].startswith("application/json")
+    assert headers["allow"] == "GET, HEAD"
+    assert_error_envelope(json.loads(body), "method_not_allowed", headers["x-request-id"])
 
 
 # --- TLS versions ----------------------------------------------------------------------
@@ -115,14 +133,15 @@ def test_request_id_from_the_client_reaches_the_service(http, base_url):
     assert response.headers.get("X-Request-Id") == "stack-test.id_1"
 
 
-def oversized_request(base_url, ca_cert, content_length, request_id=None):
+def oversized_request(base_url, ca_cert, content_length, request_id=None, method="POST", path="/api/v1/media/upload",
+                      content_type="multipart/form-data; boundary=x"):
     """Announces a body larger than the limit and sends none of it: nginx must answer
     from the headers alone (a client that streams 100 MB first would see a reset)."""
     host, port = host_port(base_url)
     context = ssl.create_default_context(cafile=ca_cert)
     connection = http.client.HTTPSConnection(host, port, context=context, timeout=15)
-    connection.putrequest("POST", "/api/v1/media/upload")
-    connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+    connection.putrequest(method, path)
+    connection.putheader("Content-Type", content_type)
     connection.putheader("Content-Length", str(content_length))
     connection.putheader("Authorization", "Bearer not-needed-for-this")
     if request_id:
@@ -156,14 +175,36 @@ def test_413_without_client_request_id_gets_a_generated_one(base_url, ca_cert, s
     assert headers["x-request-id"] == document["requestId"]
 
 
-@pytest.mark.parametrize("method,path", [("TRACE", "/api/v1/media/list"), ("TRACE", "/"), ("FOO", "/api/v1/media/list"),
-                                         ("PROPFIND", "/api/v1/media/upload")])
-def test_methods_nginx_refuses_are_405_in_the_envelope_and_never_reach_the_service(api, data_dir, method, path):
+@pytest.mark.parametrize("method,path", [("POST", "/api/v1/media/batch"), ("PATCH", f"/api/v1/media/{uuid.uuid4()}"),
+                                         ("POST", "/api/v1/media/upload/presigned"), ("DELETE", "/api/v1/media/"),
+                                         ("POST", "/api/v1/media/upload/x"), ("POST", "/healthz"), ("POST", "/")])
+def test_only_the_upload_takes_a_large_body(base_url, ca_cert, stack_env, data_dir, method, path):
+    """Every other route takes small JSON (JSON_MAX_BYTES): nginx refuses a larger body from
+    the headers alone, so it never buffers up to UPLOAD_MAX_BYTES to disk for such a route
+    (before, the upload's limit held everywhere) and the pool never sees the request."""
+    limit = int(stack_env["JSON_MAX_BYTES"])
+    request_id = f"big-json-{os.urandom(6).hex()}"
+    status, headers, body = oversized_request(base_url, ca_cert, limit + 1, request_id, method, path, "application/json")
+    assert status == 413, body
+    document = json.loads(body)
+    assert_error_envelope(document, "payload_too_large", request_id)
+    assert document["error"]["details"]["maxBytes"] == limit
+    assert request_id not in (data_dir / "logs" / "api.log").read_text(errors="replace")
+
+
+API_METHODS = "GET, HEAD, POST, PATCH, DELETE"
+
+
+@pytest.mark.parametrize("method,path,allow", [("TRACE", "/api/v1/media/list", API_METHODS), ("TRACE", "/", "GET, HEAD"),
+                                               ("FOO", "/api/v1/media/list", API_METHODS),
+                                               ("PROPFIND", "/api/v1/media/upload", API_METHODS),
+                                               ("FOO", "/healthz", "GET, HEAD"), ("CONNECT", "/openapi.json", "GET, HEAD")])
+def test_methods_nginx_refuses_are_405_in_the_envelope_and_never_reach_the_service(api, data_dir, method, path, allow):
     request_id = f"method-{method.lower()}-{os.urandom(6).hex()}"
     response = api(method, path, headers={"X-Request-Id": request_id})
     assert response.status_code == 405, response.text
     assert response.headers["Content-Type"].startswith("application/json")
-    assert response.headers["Allow"] == "GET, HEAD, POST, PATCH, DELETE"
+    assert response.headers["Allow"] == allow
     document = response.json()
     assert document["error"]["code"] == "method_not_allowed" and method in document["error"]["message"]
     assert document["requestId"] == response.headers["X-Request-Id"] == request_id
@@ -285,7 +326,7 @@ def test_production_nginx_config_renders_and_passes_nginx_t(tmp_path, stack_env)
     conf = tmp_path / "nginx.conf"
     conf.write_text(rendered.stdout)
     assert "listen 443 ssl http2 reuseport;" in rendered.stdout
-    assert "return 301 https://$host$request_uri;" in rendered.stdout
+    assert "return 301 https://$server_name$request_uri;" in rendered.stdout
     checked = subprocess.run(["nginx", "-t", "-c", str(conf), "-e", str(tmp_path / "logs" / "e.log")],
                              capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr

@@ -729,30 +729,58 @@ stack_ensure_demo_key() {
 # ---------------------------------------------------------------------------------------
 # nginx
 
-# stack_render_nginx TEMPLATE OUTPUT NAME=VALUE... — replaces every @NAME@ and refuses
-# to leave one unreplaced, so a template change cannot silently produce a broken config.
-stack_render_nginx() {
-  local template=$1 out=$2 pair name value text
-  shift 2
+# stack_render_text TEMPLATE NAME=VALUE... — prints the template with every @NAME@ replaced,
+# and refuses to leave one unreplaced, so a template change cannot silently produce a broken config.
+stack_render_text() {
+  local template=$1 pair name value text
+  shift
   text=$(<"$template")
   for pair in "$@"; do
     name=${pair%%=*} value=${pair#*=}
     text=${text//@"$name"@/"$value"}
   done
   if grep -qE '@[A-Z_]+@' <<<"$text"; then
-    stack_die "unreplaced placeholders in $out: $(grep -oE '@[A-Z_]+@' <<<"$text" | sort -u | tr '\n' ' ')"
+    stack_die "unreplaced placeholders in $template: $(grep -oE '@[A-Z_]+@' <<<"$text" | sort -u | tr '\n' ' ')"
   fi
+  printf '%s\n' "$text"
+}
+
+# stack_render_nginx TEMPLATE OUTPUT NAME=VALUE... — the same, into OUTPUT.
+stack_render_nginx() {
+  local template=$1 out=$2 text
+  shift 2
+  text=$(stack_render_text "$template" "$@") || exit 1
   printf '%s\n' "$text" >"$out"
 }
+
+# stack_download_accel CONFIG S3_TRUSTED_CA — the X-Accel download location
+# (nginx/download-accel.conf) when the service's CONFIG hands downloads to nginx
+# (DOWNLOAD_ACCEL_REDIRECT=true), else a comment: nginx follows the one setting.
+stack_download_accel() {
+  local config=$1 ca=$2 accel location
+  accel=$(stack_env_value "$config" DOWNLOAD_ACCEL_REDIRECT || true)
+  if [[ $accel != true && $accel != 1 ]]; then
+    echo "        # X-Accel-Redirect downloads: off (DOWNLOAD_ACCEL_REDIRECT is not true)."
+    return 0
+  fi
+  location=$(stack_env_value "$config" DOWNLOAD_ACCEL_LOCATION || true)
+  stack_render_text "$STACK_REPO_DIR/nginx/download-accel.conf" \
+    "DOWNLOAD_ACCEL_LOCATION=${location:-/_media_download}" "S3_TRUSTED_CA=$ca"
+}
+
+# The CA bundle an https S3 endpoint's certificate is checked against in X-Accel mode.
+readonly STACK_SYSTEM_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
 # nginx's limit must leave room for multipart framing and the form fields, so the service
 # itself answers for files near UPLOAD_MAX_BYTES with its exact limit; nginx stops clear abuse.
 stack_nginx_body_limit() { echo $(($1 + 1048576)); }
 
 stack_nginx_conf_for_stack() {
-  local dir=$STACK_DATA/nginx upload user_line
+  local dir=$STACK_DATA/nginx upload json accel user_line
   mkdir -p "$dir/temp" "$STACK_LOGS"
   upload=$(stack_env_value "$STACK_ENV_FILE" UPLOAD_MAX_BYTES)
+  json=$(stack_env_value "$STACK_ENV_FILE" JSON_MAX_BYTES)
+  accel=$(stack_download_accel "$STACK_ENV_FILE" "$STACK_SYSTEM_CA_BUNDLE") || return 1
   # Workers run as the invoking user: the stack's folder and its 0660 FastCGI socket are
   # that user's. (Production: www-data and the socket's group, see nginx/README.md.)
   if ((EUID == 0)); then user_line="user root root;"; else user_line="# user: runs as $(id -un)"; fi
@@ -775,6 +803,8 @@ stack_nginx_conf_for_stack() {
     "API_SOCKET=$STACK_API_SOCKET" \
     "UPLOAD_MAX_BYTES=$upload" \
     "CLIENT_MAX_BODY_SIZE=$(stack_nginx_body_limit "$upload")" \
+    "JSON_MAX_BYTES=$json" \
+    "DOWNLOAD_ACCEL=$accel" \
     "RATE_LIMIT=200r/s" \
     "RATE_BURST=400" \
     "ADDRESS_RATE_LIMIT=400r/s" \

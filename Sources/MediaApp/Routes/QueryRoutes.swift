@@ -54,7 +54,6 @@ enum QueryRoutes {
                 }
             }
             let isPrivate = try body.bool("isPrivate")
-            if body.has("isPrivate") && isPrivate == nil { throw ServiceError.validation("isPrivate must be true or false", field: "isPrivate") }
             let media = try findMedia(context.parameter("id"), context)
             if let isPrivate, isPrivate != media.isPrivate, media.status == .pending || media.status == .processing {
                 // A pending media has no object to move yet (its presigned PUT targets the
