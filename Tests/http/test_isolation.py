@@ -119,6 +119,12 @@ MATRIX = {
         ("GET", f"/api/v1/media/variant/{m['bucket']}/{variant['name']}/{ORG}/{m['id']}", {}, 404)
         for m in a["media"] for variant in m["variants"]],
     ("GET", "/api/v1/media/job/{jobId}"): lambda a: [("GET", f"/api/v1/media/job/{a['job_id']}", {}, 404)],
+    # Transforms take no API key: the URL's signature (the installation's, which no key holder
+    # has) is the authorisation, so whatever B's key, an unsigned URL of A's media is 403.
+    ("GET", "/img/{path...}"): lambda a: [
+        ("GET", f"/img/insecure/w:10/plain/s3://{m['bucket']}/{m['objectKey']}@jpg", {}, 403) for m in a["media"]],
+    ("HEAD", "/img/{path...}"): lambda a: [
+        ("HEAD", f"/img/insecure/w:10/plain/s3://{m['bucket']}/{m['objectKey']}@jpg", {}, 403) for m in a["media"]],
 }
 
 # Routes without authentication: called without a key (and with B's), they must reveal nothing.

@@ -14,7 +14,7 @@ from PIL import Image
 import fastcgi_client
 from installs import require_module
 from media_helpers import ORG, jpeg, objects_under, uploaded
-from support import api, scrape, stackctl, wait_for
+from support import api, mediactl, scrape
 
 BASE = os.environ.get("MEDIA_BASE_URL", "").rstrip("/")
 KEY, SALT = os.environ.get("TRANSFORM_KEY", ""), os.environ.get("TRANSFORM_SALT", "")
@@ -200,10 +200,14 @@ def through(pool, link):
     return fastcgi_client.request(pool.socket, "GET", "/img/" + link.split("/img/", 1)[1], timeout=120)
 
 
-def test_the_budget_counts_new_derivatives_only(ImgProxy, photo, pool):
+def test_the_budget_counts_new_derivatives_only(ImgProxy, pool):
+    # An organization of its own: the budget is per organization and per minute.
+    slug = "budget-" + uuid.uuid4().hex[:8]
+    mediactl("org", "create", slug, "--name", "Budget")
+    key = mediactl("key", "create", "--org", slug, "--name", "budget").stdout.strip().splitlines()[-1]
+    media = uploaded(jpeg(300, 200), key=key, org=slug)
     limited = pool(TRANSFORM_BUDGET_PER_MINUTE=2)
-    tag = uuid.uuid4().hex[:8]
-    links = [url(ImgProxy, photo, f"cb:{tag}-{index}", width=50 + index, extension="jpg") for index in range(3)]
+    links = [url(ImgProxy, media, width=50 + index, extension="jpg") for index in range(3)]
     assert [through(limited, link).status for link in links[:2]] == [200, 200]
     refused = through(limited, links[2])
     assert refused.status == 429 and int(refused.headers["retry-after"]) >= 1
