@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Signals a process handles synchronously with `sigtimedwait` instead of async handlers:
 /// they are blocked in every thread and collected by one loop.
@@ -25,19 +26,6 @@ struct SignalSet {
     }
 }
 
-func logLine(_ fields: [(String, String)]) {
-    // One JSON object per line on stderr, as journald and the request log expect.
-    var line = "{\"time\":\"\(ISO8601DateFormatter().string(from: Date()))\""
-    for (key, value) in fields {
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        line += ",\"\(key)\":\"\(escaped)\""
-    }
-    line += "}\n"
-    FileHandle.standardError.write(Data(line.utf8))
-}
-
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
+/// The pool's and workers' log (JSON lines through the process's swift-log handler). Made on
+/// first use, after the executable has bootstrapped logging.
+let poolLog = Logger(label: "pool")

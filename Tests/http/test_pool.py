@@ -314,3 +314,23 @@ def test_bad_configuration_stops_start_up_with_one_line_naming_the_setting(setti
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and setting in lines[0] and lines[0].startswith("media-api: configuration error"), result.stderr
     assert not os.path.exists(env["API_SOCKET"])
+
+
+@pytest.mark.parametrize("level", ["warning", "info", "debug"])
+def test_log_level_chooses_the_lines_and_every_line_is_one_json_object(make_pool, level):
+    pool = make_pool(API_WORKERS=1, API_THREADS=1, LOG_LEVEL=level)
+    assert pool.get("/api/v1/nope", headers={"X-Request-Id": f"log-{level}"}).status == 404
+    pool.get("/healthz")                 # opens database and Redis connections: debug lines
+    victim = pool.workers()[0]
+    os.kill(victim, signal.SIGKILL)      # "worker died" is an error: written at every level
+    wait_for(lambda: pool.events("worker died"), 30, "the worker died line")
+    lines = pool.log_text().splitlines()
+    entries = [json.loads(line) for line in lines]       # raises on any line that is not JSON
+    assert all(isinstance(entry, dict) and entry.get("time") and entry.get("event") for entry in entries), lines
+    levels = {entry["level"] for entry in entries}
+    requests_logged = [entry for entry in entries if entry["event"] == "request" and entry.get("requestId") == f"log-{level}"]
+    if level == "warning":
+        assert levels <= {"warning", "error", "critical"} and not requests_logged, lines
+    else:
+        assert requests_logged and requests_logged[0]["status"] == 404, lines
+        assert ("debug" in levels) == (level == "debug"), lines
