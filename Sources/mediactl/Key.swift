@@ -1,7 +1,7 @@
 import ArgumentParser
 import MediaApp
 
-struct Key: ParsableCommand {
+struct Key: CommandGroup {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and revoke API keys.", subcommands: [Create.self, List.self, Revoke.self])
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import MediaApp
 
-struct Org: ParsableCommand {
+struct Org: CommandGroup {
     static let configuration = CommandConfiguration(
         abstract: "Create and list organizations.", subcommands: [Create.self, List.self])
 

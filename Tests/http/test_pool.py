@@ -328,6 +328,8 @@ def test_log_level_chooses_the_lines_and_every_line_is_one_json_object(make_pool
     entries = [json.loads(line) for line in lines]       # raises on any line that is not JSON
     assert all(isinstance(entry, dict) and entry.get("time") and entry.get("event") for entry in entries), lines
     levels = {entry["level"] for entry in entries}
+    for shown in sorted(levels):         # one line of each level, for the run's record
+        print(f"LOG_LEVEL={level}:", next(line for line, entry in zip(lines, entries) if entry["level"] == shown))
     requests_logged = [entry for entry in entries if entry["event"] == "request" and entry.get("requestId") == f"log-{level}"]
     if level == "warning":
         assert levels <= {"warning", "error", "critical"} and not requests_logged, lines

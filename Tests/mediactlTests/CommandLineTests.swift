@@ -38,6 +38,15 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(exitCode(["key", "create", "--org", "--name", "x"]), 64)
     }
 
+    func testAGroupWithoutItsCommandIsAUsageError() throws {
+        for arguments in [[], ["org"], ["key"]] {
+            var command = try MediaCtl.parseAsRoot(arguments)
+            XCTAssertThrowsError(try command.run(), "\(arguments)") { error in
+                XCTAssertEqual(MediaCtl.exitCode(for: error), .validationFailure)
+            }
+        }
+    }
+
     func testReconcileOptions() throws {
         let parsed = try XCTUnwrap(MediaCtl.parseAsRoot(["reconcile", "--org", "acme", "--fix", "--grace-minutes", "0",
                                                          "--pending-hours", "2"]) as? Reconcile)
