@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 
 /// Signals a process handles synchronously with `sigtimedwait` instead of async handlers:
 /// they are blocked in every thread and collected by one loop.
@@ -25,7 +24,3 @@ struct SignalSet {
         return signal > 0 ? signal : nil
     }
 }
-
-/// The pool's and workers' log (JSON lines through the process's swift-log handler). Made on
-/// first use, after the executable has bootstrapped logging.
-let poolLog = Logger(label: "pool")
