@@ -1,6 +1,7 @@
 import CFastCGI
 import Dispatch
 import Foundation
+import Logging
 import MediaHTTP
 import Synchronization
 
@@ -73,13 +74,13 @@ public final class FastCGIServer: Sendable {
         let handler = makeHandler()
         defer { handler.threadWillExit() }
         guard let request = cfcgi_request_new(listenFD, 0) else {
-            FileHandle.standardError.write(Data("fastcgi: cannot allocate a request\n".utf8))
+            poolLog.error("fastcgi: cannot allocate a request")
             return
         }
         defer { cfcgi_request_free(request) }
         let epoll = cfcgi_epoll_for_listener(listenFD)
         guard epoll >= 0 else {
-            FileHandle.standardError.write(Data("fastcgi: epoll failed: errno \(errno)\n".utf8))
+            poolLog.error("fastcgi: epoll failed", metadata: ["errno": "\(errno)"])
             return
         }
         defer { close(epoll) }

@@ -1,5 +1,7 @@
 import CFastCGI
 import Foundation
+import Logging
+import MediaCore
 import Metrics
 
 public struct PoolOptions: Sendable {
@@ -66,8 +68,8 @@ public final class ProcessPool {
         metrics = Self.makeMetricsRegion(cells: 2 * slots.count + 2)
         metrics?.region.add("media_pool_worker_restarts_total", 0)
         metrics?.region.add("media_pool_worker_recycles_total", 0)
-        logLine([("level", "info"), ("event", "pool started"), ("pid", String(getpid())),
-                 ("workers", String(slots.count)), ("threads", String(options.worker.threads)), ("socket", options.socketPath ?? "-")])
+        poolLog.info("pool started", metadata: ["pid": "\(getpid())", "workers": "\(slots.count)",
+                                                "threads": "\(options.worker.threads)", "socket": "\(options.socketPath ?? "-")"])
         while true {
             pump(milliseconds: 100)
             if terminating { drainAndExit() }
@@ -86,7 +88,7 @@ public final class ProcessPool {
         default: break
         }
         reap()
-        let now = monotonicSeconds()
+        let now = monotonicNow()
         for index in slots.indices where slots[index].pid == nil && !terminating && now >= slots[index].nextStartAt {
             spawn(into: index)
         }
@@ -110,9 +112,9 @@ public final class ProcessPool {
             slots[index].pid = nil
             let exitedNormally = (status & 0x7f) == 0
             let exitCode = (status >> 8) & 0xff
-            let now = monotonicSeconds()
+            let now = monotonicNow()
             if exitedNormally && exitCode == PoolEnvironment.recycledExitCode {
-                logLine([("level", "info"), ("event", "worker recycled"), ("pid", String(pid))])
+                poolLog.info("worker recycled", metadata: ["pid": "\(pid)"])
                 metrics?.region.add("media_pool_worker_recycles_total")
                 options.onWorkerExit?(true)
                 slots[index].nextStartAt = now
@@ -122,15 +124,15 @@ public final class ProcessPool {
             metrics?.region.add("media_pool_worker_restarts_total")
             options.onWorkerExit?(false)
             let how = exitedNormally ? "exit code \(exitCode)" : "signal \(status & 0x7f)"
-            logLine([("level", "error"), ("event", "worker died"), ("pid", String(pid)), ("how", how),
-                     ("restartInSeconds", String(format: "%.1f", slots[index].nextStartAt - now))])
+            poolLog.error("worker died", metadata: ["pid": "\(pid)", "how": "\(how)",
+                                                    "restartInSeconds": "\(String(format: "%.1f", slots[index].nextStartAt - now))"])
         }
     }
 
     private func spawn(into index: Int) {
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0 else {
-            slots[index].nextStartAt = monotonicSeconds() + 1
+            slots[index].nextStartAt = monotonicNow() + 1
             return
         }
         let readEnd = pipeFDs[0], writeEnd = pipeFDs[1]
@@ -173,8 +175,8 @@ public final class ProcessPool {
         let result = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv, envp)
         guard result == 0 else {
             close(readEnd)
-            logLine([("level", "error"), ("event", "worker spawn failed"), ("errno", String(result))])
-            slots[index].nextStartAt = monotonicSeconds() + 1
+            poolLog.error("worker spawn failed", metadata: ["errno": "\(result)"])
+            slots[index].nextStartAt = monotonicNow() + 1
             return
         }
         _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
@@ -183,10 +185,10 @@ public final class ProcessPool {
             metricsCells[pid] = cell
         }
         slots[index].pid = pid
-        slots[index].startedAt = monotonicSeconds()
+        slots[index].startedAt = monotonicNow()
         slots[index].statusFD = readEnd
         slots[index].ready = false
-        logLine([("level", "info"), ("event", "worker started"), ("pid", String(pid))])
+        poolLog.info("worker started", metadata: ["pid": "\(pid)"])
     }
 
     private func pollReadiness(_ index: Int) {
@@ -205,7 +207,7 @@ public final class ProcessPool {
     /// SIGHUP: for each slot, start the replacement, wait until it accepts, then drain the old one.
     /// The listener stays open throughout, so no connection is refused.
     private func roll() {
-        logLine([("level", "info"), ("event", "rolling restart")])
+        poolLog.info("rolling restart")
         for index in slots.indices {
             guard !terminating else { return }
             let old = slots[index].pid
@@ -216,11 +218,11 @@ public final class ProcessPool {
             }
             slots[index].backoff.reset()
             slots[index].nextStartAt = 0
-            let startDeadline = monotonicSeconds() + 15
-            repeat { pump(milliseconds: 20) } while !slots[index].ready && !terminating && monotonicSeconds() < startDeadline
+            let startDeadline = monotonicNow() + 15
+            repeat { pump(milliseconds: 20) } while !slots[index].ready && !terminating && monotonicNow() < startDeadline
             guard let old else { continue }
             kill(old, SIGTERM)
-            retiring[old] = monotonicSeconds() + options.worker.shutdownTimeoutSeconds + 2
+            retiring[old] = monotonicNow() + options.worker.shutdownTimeoutSeconds + 2
             while retiring[old] != nil { pump(milliseconds: 20) }
         }
     }
@@ -240,7 +242,7 @@ public final class ProcessPool {
             if fd >= 0 { unlink(template) }
         }
         guard fd >= 0 else {
-            logLine([("level", "warning"), ("event", "no metrics region"), ("errno", String(errno))])
+            poolLog.warning("no metrics region", metadata: ["errno": "\(errno)"])
             return nil
         }
         let high = fcntl(fd, F_DUPFD_CLOEXEC, 10)
@@ -250,14 +252,14 @@ public final class ProcessPool {
             return (try MetricsRegion.create(fd: high, seriesCapacity: 8192, cells: cells), high)
         } catch {
             if high >= 0 { close(high) }
-            logLine([("level", "warning"), ("event", "no metrics region"), ("error", String(describing: error))])
+            poolLog.warning("no metrics region", metadata: ["error": "\(error)"])
             return nil
         }
     }
 
     private func drainAndExit() -> Never {
-        logLine([("level", "info"), ("event", "pool draining")])
-        let deadline = monotonicSeconds() + options.worker.shutdownTimeoutSeconds + 2
+        poolLog.info("pool draining")
+        let deadline = monotonicNow() + options.worker.shutdownTimeoutSeconds + 2
         // Our own socket: unlink it so nothing new can queue, then let workers empty the queue.
         // A systemd socket outlives us and keeps its queue for the next start: plain SIGTERM.
         if ownsSocketPath, let socketPath = options.socketPath { unlink(socketPath) }
@@ -266,7 +268,7 @@ public final class ProcessPool {
         for pid in retiring.keys { kill(pid, drainSignal) }
         for index in slots.indices { closeStatus(index) }
         while slots.contains(where: { $0.pid != nil }) || !retiring.isEmpty {
-            if monotonicSeconds() > deadline {
+            if monotonicNow() > deadline {
                 slots.compactMap(\.pid).forEach { kill($0, SIGKILL) }
                 retiring.keys.forEach { kill($0, SIGKILL) }
             }
@@ -278,7 +280,7 @@ public final class ProcessPool {
                 if let index = slots.firstIndex(where: { $0.pid == pid }) { slots[index].pid = nil }
             }
         }
-        logLine([("level", "info"), ("event", "pool stopped")])
+        poolLog.info("pool stopped")
         exit(0)
     }
 }

@@ -24,20 +24,3 @@ struct SignalSet {
         return signal > 0 ? signal : nil
     }
 }
-
-func logLine(_ fields: [(String, String)]) {
-    // One JSON object per line on stderr, as journald and the request log expect.
-    var line = "{\"time\":\"\(ISO8601DateFormatter().string(from: Date()))\""
-    for (key, value) in fields {
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        line += ",\"\(key)\":\"\(escaped)\""
-    }
-    line += "}\n"
-    FileHandle.standardError.write(Data(line.utf8))
-}
-
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}

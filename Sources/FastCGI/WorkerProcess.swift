@@ -1,6 +1,8 @@
 import CFastCGI
 import Dispatch
 import Foundation
+import Logging
+import MediaCore
 
 /// How a pool worker was started: the listener on fd 3, a readiness pipe on fd 4.
 public enum PoolEnvironment {
@@ -56,19 +58,19 @@ public enum WorkerProcess {
         while true {
             if let signal = signals.wait(milliseconds: 100), signal != SIGHUP, drainDeadline == nil {
                 server.requestStop(finishingBacklog: signal == SIGUSR1)
-                drainDeadline = monotonicSeconds() + options.shutdownTimeoutSeconds
+                drainDeadline = monotonicNow() + options.shutdownTimeoutSeconds
                 // Operators (and the pool tests) see when a worker stopped taking new work.
-                logLine([("level", "info"), ("event", "worker draining"), ("pid", String(getpid())),
-                         ("backlog", signal == SIGUSR1 ? "served" : "left to the others")])
+                poolLog.info("worker draining", metadata: ["pid": "\(getpid())",
+                                                           "backlog": "\(signal == SIGUSR1 ? "served" : "left to the others")"])
             }
             if drainDeadline == nil, server.quotaReached {
                 exitCode = PoolEnvironment.recycledExitCode
-                drainDeadline = monotonicSeconds() + options.shutdownTimeoutSeconds
+                drainDeadline = monotonicNow() + options.shutdownTimeoutSeconds
             }
             guard let deadline = drainDeadline else { continue }
             if server.waitUntilStopped(timeout: .now() + .milliseconds(50)) { break }
-            if monotonicSeconds() > deadline {
-                logLine([("level", "warning"), ("event", "worker drain timed out"), ("pid", String(getpid()))])
+            if monotonicNow() > deadline {
+                poolLog.warning("worker drain timed out", metadata: ["pid": "\(getpid())"])
                 break
             }
         }

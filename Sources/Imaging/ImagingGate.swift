@@ -1,5 +1,6 @@
 import CVips
 import Foundation
+import MediaCore
 
 /// Bounds how many image jobs (variant sets, crops) one process runs at once, and gives freed
 /// memory back to the kernel when the last running job ends.
@@ -21,9 +22,9 @@ public enum ImagingGate {
     /// Runs `body` once fewer than `limit` jobs are running; `waited` learns how long that took
     /// (seconds), for the caller's timings.
     public static func run<T>(waited: (Double) -> Void = { _ in }, _ body: () throws(ImagingError) -> T) throws(ImagingError) -> T {
-        let arrived = ProcessInfo.processInfo.systemUptime
+        let arrived = monotonicNow()
         gate.enter()
-        waited(ProcessInfo.processInfo.systemUptime - arrived)
+        waited(monotonicNow() - arrived)
         defer {
             // The pages of the decoded images and encode buffers go back to the kernel now,
             // instead of staying in glibc's arenas at the burst's peak (a few ms per call).

@@ -1,6 +1,7 @@
 import CVips
 import Foundation
 import MediaCore
+import Synchronization
 
 /// Process-wide libvips set-up: caching off, thread count, and which loaders untrusted
 /// bytes may reach. Call `Vips.start()` once, before threads start; Imaging's entry points
@@ -78,20 +79,5 @@ public enum Vips {
         var decodableTypes: Set<FileType> = []
     }
 
-    private static let state = LockedBox(State())
-}
-
-/// A value behind a lock, for process-wide state shared by threads.
-final class LockedBox<Value>: @unchecked Sendable {
-    // Safe: `value` is only touched inside `withLock`.
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
+    private static let state = Mutex(State())
 }

@@ -126,9 +126,3 @@ public final class Application: Sendable {
         Identifier.next()
     }
 }
-
-public func monotonicNow() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}

@@ -1,5 +1,7 @@
 import Dispatch
 import Foundation
+import Logging
+import MediaCore
 import MediaInfra
 import Synchronization
 
@@ -22,6 +24,7 @@ public final class HealthCheck: Sendable {
     private let deadlineSeconds: Double
     private let reuseSeconds: Double
     private let state = Mutex(State())
+    private let logger = Logger(label: "health")
 
     public init(probes: [(name: String, probe: Probe)], deadlineSeconds: Double = 1.5, reuseSeconds: Double = 1) {
         self.probes = probes
@@ -65,6 +68,7 @@ public final class HealthCheck: Sendable {
             return state.withLock { $0.latest?.checks } ?? probes.map { ($0.name, false) }
         case .probe(let running):
             let checks = probeAll()
+            logger.debug("health probed", metadata: Dictionary(uniqueKeysWithValues: checks.map { ($0.name, "\($0.ok ? "ok" : "failed")") }))
             state.withLock { $0 = State(latest: (checks, monotonicNow()), running: nil) }
             running.leave()
             return checks
@@ -92,20 +96,25 @@ public final class HealthCheck: Sendable {
 /// A probe's connection, kept from one health run to the next: taken out while a probe uses
 /// it (so one stuck past the deadline is never used twice at once) and put back only after a
 /// success; a failed one is dropped (and so closed) and the next run opens a new one.
-final class KeptConnection<Connection: AnyObject & Sendable>: Sendable {
-    private let idle = Mutex<Connection?>(nil)
+final class KeptConnection<Connection: AnyObject>: Sendable {
+    /// The one place a connection moves between threads (each health run probes on new ones).
+    /// `@unchecked Sendable` is safe: the box is either in `idle` or held by the single probe
+    /// that took it out under the lock, so one thread at a time uses the connection. The
+    /// connection types are not `Sendable`, so no other code can share one.
+    private struct Handoff: @unchecked Sendable { let connection: Connection }
+
+    private let idle = Mutex<Handoff?>(nil)
     private let open: @Sendable () throws -> Connection
 
     init(_ open: @escaping @Sendable () throws -> Connection) { self.open = open }
 
     func use(_ probe: (Connection) throws -> Void) throws {
         let kept = idle.withLock { idle in
-            let kept = idle
-            idle = nil
-            return kept
+            defer { idle = nil }
+            return idle
         }
-        let connection = try kept ?? open()
+        let connection = try kept?.connection ?? open()
         try probe(connection)
-        idle.withLock { $0 = connection }
+        idle.withLock { $0 = Handoff(connection: connection) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 import MediaHTTP
 
 /// Named stages where the test stack can pause one request or job, so a fault test injects its

@@ -1,34 +1,54 @@
-import Foundation
-import MediaCore
+import Logging
 import MediaHTTP
 
-/// One JSON line per request on stderr (journald keeps it), and one per unexpected failure.
+/// The service's log lines, written through swift-log by `JSONLogHandler` (one JSON object per
+/// line on stderr; journald keeps it): one per request, one per unexpected failure, and events
+/// of jobs and processes. A thin layer over `Logger` that keeps the field names the tests and
+/// dashboards read (`requestId`, `route`, `status`, `durationMs`, `org`).
 public struct RequestLog: Sendable {
-    public init() {}
+    public let logger: Logger
+
+    public init(logger: Logger = Logger(label: "media")) {
+        self.logger = logger
+    }
+
+    /// Makes every `Logger` of this process write JSON lines from `level` up (`LOG_LEVEL`:
+    /// debug, info, warning or error). Once per process, before any logger is made.
+    public static func bootstrap(level: String) {
+        let threshold = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { _ in JSONLogHandler(level: threshold) }
+    }
+
+    /// A logger whose every line carries `requestId`.
+    public static func logger(requestId: String, label: String = "media") -> Logger {
+        var logger = Logger(label: label)
+        logger[metadataKey: "requestId"] = .string(requestId)
+        return logger
+    }
 
     public func record(requestId: String, method: String, route: String, status: Int,
                        durationMilliseconds: Double, organization: String?) {
-        write([("requestId", .string(requestId)), ("method", .string(method)),
-               ("route", .string(route)), ("status", .int(status)),
-               ("durationMs", .double((durationMilliseconds * 100).rounded() / 100)),
-               ("org", .optional(organization))])
+        var metadata: Logger.Metadata = [
+            "requestId": .string(requestId), "method": .string(method), "route": .string(route),
+            "status": .stringConvertible(status),
+            "durationMs": .stringConvertible((durationMilliseconds * 100).rounded() / 100),
+        ]
+        if let organization { metadata["org"] = .string(organization) }
+        logger.info("request", metadata: metadata)
     }
 
     public func failure(requestId: String, route: String, error: String) {
-        write([("level", "error"), ("requestId", .string(requestId)),
-               ("route", .string(route)), ("error", .string(error))])
+        logger.error("request failed", metadata: ["requestId": .string(requestId), "route": .string(route),
+                                                  "error": .string(error)])
     }
 
     /// A line about something other than a request (jobs, pool events).
-    public func event(_ name: String, _ fields: [String: String] = [:]) {
-        write([("event", .string(name))]
-              + fields.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+    public func event(_ name: String, _ fields: [String: String] = [:], level: Logger.Level = .info) {
+        logger.log(level: level, "\(name)", metadata: fields.mapValues { .string($0) })
     }
+}
 
-    /// One line: the time first, then `fields`.
-    private func write(_ fields: [(String, JSONValue)]) {
-        var line = JSONValue.object([("time", .string(Timestamp.nowWithMilliseconds()))] + fields).serialized()
-        line.append(0x0a)
-        line.withUnsafeBytes { _ = Foundation.write(2, $0.baseAddress, $0.count) }
-    }
+extension RequestContext {
+    /// This request's logger: every line it writes carries the request id.
+    public var logger: Logger { RequestLog.logger(requestId: requestId) }
 }

@@ -1,3 +1,5 @@
+import MediaCore
+
 /// Wall time per stage of one request, reported as a `Server-Timing` header so clients and
 /// benchmarks see where the server spent it (receive, probe, variants, storage, database).
 /// `queued` is the part of `variants` spent waiting for a turn (IMAGE_MAX_CONCURRENT_DECODES).

@@ -1,6 +1,8 @@
 import CCurl
 import Foundation
 import Hashing
+import Logging
+import MediaCore
 
 /// An S3 client over one libcurl easy handle, signing with SigV4.
 ///
@@ -12,15 +14,16 @@ import Hashing
 /// meaning such as NoSuchKey → 404); `S3TransportError` when S3 could not be reached or the
 /// connection broke (→ 503 `unavailable`, dependency `storage`); `S3ClientError` for bad input
 /// before anything was sent. An error thrown by a caller's sink closure is rethrown unchanged.
-public final class S3Client: @unchecked Sendable {
-    // @unchecked Sendable: the only mutable state is the curl handle, and the contract above
-    // (one thread at a time) is what keeps it safe; Sendable lets a thread's closure take its
-    // own client, as with the other per-thread connections.
+///
+/// Not `Sendable`, like the other per-thread connections: the compiler keeps a client on the
+/// thread that made it.
+public final class S3Client {
     public let configuration: S3Configuration
     public let presigner: S3Presigner
     let endpoint: S3Endpoint
     let signer: SigV4Signer
     private let curl: CurlEasy
+    private let logger = Logger(label: "storage")
     /// The signing clock; tests may pin it, requests use the current time.
     var now: @Sendable () -> Date = { Date() }
     /// Connections opened so far; stays at 1 while the handle keeps reusing its connection.
@@ -69,15 +72,8 @@ public final class S3Client: @unchecked Sendable {
     /// backoff, unless `stream` already got bytes. Returns only answers with an accepted status.
     func send(_ request: Request, stream: S3ResponseStream? = nil) throws -> Response {
         guard let observer else { return try sendWithRetries(request, stream: stream) }
-        let started = DispatchTime.now().uptimeNanoseconds
-        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-        do {
-            let response = try sendWithRetries(request, stream: stream)
-            observer(S3CallRecord(operation: request.operationName, seconds: seconds(), error: nil))
-            return response
-        } catch {
-            observer(S3CallRecord(operation: request.operationName, seconds: seconds(), error: error))
-            throw error
+        return try timed { try sendWithRetries(request, stream: stream) } report: { seconds, error in
+            observer(S3CallRecord(operation: request.operationName, seconds: seconds, error: error))
         }
     }
 
@@ -93,6 +89,7 @@ public final class S3Client: @unchecked Sendable {
         while true {
             let transfer = try S3Transfer(body: request.body, stream: stream, streamStatuses: request.accepted,
                                           objectRequest: request.key != nil)
+            let failure: Error
             do {
                 let response = try perform(request, transfer: transfer)
                 if request.accepted.contains(response.status) { return response }
@@ -100,9 +97,12 @@ public final class S3Client: @unchecked Sendable {
                                          requestId: response.headers["x-amz-request-id"],
                                          objectRequest: request.key != nil)
                 guard error.isRetryable, attempt < attempts else { throw error }
+                failure = error
             } catch let error as S3TransportError where error.isRetryable && attempt < attempts && !transfer.delivered {
-                // Retried below.
+                failure = error
             }
+            logger.debug("storage call retried", metadata: ["operation": "\(request.operationName)", "attempt": "\(attempt)",
+                                                             "error": "\(failure)"])
             backoff(beforeRetry: attempt)
             attempt += 1
         }

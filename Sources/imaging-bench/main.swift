@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Imaging
 import MediaCore
 
@@ -87,15 +88,10 @@ if threads > 0 {
 }
 
 /// Hands out job numbers to the throughput threads.
-final class LockedCounter: @unchecked Sendable {
-    // Safe: `value` is only touched under `lock`.
-    private let lock = NSLock()
-    private var value = 0
+final class LockedCounter: Sendable {
+    private let value = Atomic(0)
 
     func next() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
+        value.add(1, ordering: .relaxed).oldValue
     }
 }

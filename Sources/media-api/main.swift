@@ -14,6 +14,7 @@ do {
     FileHandle.standardError.write(Data("media-api: \(error)\n".utf8))
     exit(78)   // EX_CONFIG: systemd shows it as a configuration failure
 }
+RequestLog.bootstrap(level: config.logLevel)
 
 if PoolEnvironment.isWorker {
     DatabaseConnection.initializeLibrary()
@@ -37,7 +38,7 @@ if PoolEnvironment.isWorker {
     do {
         try pool.run()
     } catch {
-        FileHandle.standardError.write(Data("media-api: \(error)\n".utf8))
+        RequestLog().event("media-api cannot start", ["error": "\(error)"], level: .critical)
         exit(1)
     }
 }

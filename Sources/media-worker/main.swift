@@ -19,6 +19,7 @@ do {
     FileHandle.standardError.write(Data("media-worker: \(error)\n".utf8))
     exit(78)
 }
+RequestLog.bootstrap(level: config.logLevel)
 
 /// A job process that died is counted in Redis, where the API's /metrics reads the job
 /// metrics (media_job_worker_restarts_total). Best effort, with a short timeout, since the
@@ -42,7 +43,7 @@ guard PoolEnvironment.isWorker else {
     do {
         try pool.run()
     } catch {
-        FileHandle.standardError.write(Data("media-worker: \(error)\n".utf8))
+        RequestLog().event("media-worker cannot start", ["error": "\(error)"], level: .critical)
         exit(1)
     }
 }

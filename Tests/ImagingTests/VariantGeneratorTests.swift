@@ -1,6 +1,7 @@
 import Foundation
 @testable import Imaging
 import MediaCore
+import Synchronization
 import XCTest
 
 final class VariantGeneratorTests: XCTestCase {
@@ -235,7 +236,7 @@ final class VariantGeneratorTests: XCTestCase {
     /// Several jobs at once, as worker threads run them.
     func testConcurrentJobs() {
         let names = ["orientation6-gps.jpg", "alpha.png", "animated.gif", "cmyk.jpg"]
-        let failures = LockedBox(0)
+        let failures = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             do {
                 _ = try VariantGenerator().generate(.bytes(Fixtures.bytes(names[index % names.count])))

@@ -1,4 +1,5 @@
 import Imaging
+import Synchronization
 import XCTest
 
 final class VipsStartTests: XCTestCase {
@@ -32,9 +33,8 @@ final class ImagingGateTests: XCTestCase {
     }
 }
 
-private final class Peak: @unchecked Sendable {
-    private let lock = NSLock()
-    private var highest = 0
-    func record(_ value: Int) { lock.lock(); highest = max(highest, value); lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return highest }
+private final class Peak: Sendable {
+    private let highest = Mutex(0)
+    func record(_ value: Int) { highest.withLock { $0 = max($0, value) } }
+    var value: Int { highest.withLock { $0 } }
 }

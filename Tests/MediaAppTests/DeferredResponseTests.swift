@@ -2,12 +2,17 @@
 import MediaCore
 import MediaHTTP
 import S3
+import Synchronization
 import XCTest
 
 /// Deferred bodies through the dispatcher: errors before the head become the envelope, HEAD
 /// stops the producer after its head, errors after the head cut the response short.
 final class DeferredResponseTests: XCTestCase {
-    private final class Counter: @unchecked Sendable { var writes = 0 }
+    private final class Counter: Sendable {
+        let count = Atomic(0)
+        var writes: Int { count.load(ordering: .relaxed) }
+        func add() { count.add(1, ordering: .relaxed) }
+    }
 
     private func makeApplication(_ produce: @escaping @Sendable (ResponseHeadWriter) throws -> Void) throws -> (Application, ServiceResources) {
         let config = try AppConfig.load(from: [
@@ -56,9 +61,9 @@ final class DeferredResponseTests: XCTestCase {
         let (app, resources) = try makeApplication { writer in
             try writer.sendHead(status: 200, headers: HTTPHeaders([("Content-Length", "4")]))
             try Self.body(writer, "ab")
-            counter.writes += 1
+            counter.add()
             try Self.body(writer, "cd")
-            counter.writes += 1
+            counter.add()
         }
         let sent = try RecordedResponse.of(app.respond(to: Request(method: "HEAD", uri: "/object"), resources: resources))
         XCTAssertEqual(sent.status, 200)

@@ -1,18 +1,20 @@
 import Foundation
+import Synchronization
 
 /// A loopback HTTP/1.1 responder for retry tests: answers each request with the next canned
 /// response (the last one repeats) and records the request lines. No external server needed.
-final class FakeHTTPServer: @unchecked Sendable {
-    // @unchecked Sendable: `requests` and `responses` are guarded by `lock`; the socket is only
-    // read by the accept thread after init.
+final class FakeHTTPServer: Sendable {
+    private struct Exchange {
+        var responses: [String]
+        var recorded: [String] = []
+    }
+
     let port: Int
     private let listener: Int32
-    private let lock = NSLock()
-    private var responses: [String]
-    private var recorded: [String] = []
+    private let exchange: Mutex<Exchange>
 
     init(responses: [String]) throws {
-        self.responses = responses
+        exchange = Mutex(Exchange(responses: responses))
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var reuse: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
@@ -32,7 +34,7 @@ final class FakeHTTPServer: @unchecked Sendable {
     }
 
     /// Request lines seen so far, e.g. `HEAD /bucket/key HTTP/1.1`.
-    var requests: [String] { lock.withLock { recorded } }
+    var requests: [String] { exchange.withLock { $0.recorded } }
 
     /// Wakes the accept thread, which then closes the socket itself: closing it here could
     /// let the next server reuse the descriptor number while the old thread still accepts on it.
@@ -72,9 +74,9 @@ final class FakeHTTPServer: @unchecked Sendable {
                 if received.count >= text.utf8.distance(from: text.utf8.startIndex, to: end.upperBound.samePosition(in: text.utf8)!) + length { break }
             }
             let requestLine = String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n").first ?? ""
-            let reply: String = lock.withLock {
-                recorded.append(requestLine)
-                return responses.count > 1 ? responses.removeFirst() : responses[0]
+            let reply: String = exchange.withLock {
+                $0.recorded.append(requestLine)
+                return $0.responses.count > 1 ? $0.responses.removeFirst() : $0.responses[0]
             }
             _ = Array(reply.utf8).withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
             close(connection)

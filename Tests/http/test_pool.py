@@ -337,3 +337,25 @@ def test_an_allowed_svg_ends_ready_whether_its_variants_are_sync_or_async(make_p
         assert answer.json()["jobId"] is None and media["mimeType"] == "image/svg+xml" and media["variants"] == []
         statuses[mode] = api("GET", f"/api/v1/media/{media['id']}").json()["status"]
     assert statuses == {"sync": "ready", "async": "ready"}
+
+
+@pytest.mark.parametrize("level", ["warning", "info", "debug"])
+def test_log_level_chooses_the_lines_and_every_line_is_one_json_object(make_pool, level):
+    pool = make_pool(API_WORKERS=1, API_THREADS=1, LOG_LEVEL=level)
+    assert pool.get("/api/v1/nope", headers={"X-Request-Id": f"log-{level}"}).status == 404
+    pool.get("/healthz")                 # opens database and Redis connections: debug lines
+    victim = pool.workers()[0]
+    os.kill(victim, signal.SIGKILL)      # "worker died" is an error: written at every level
+    wait_for(lambda: pool.events("worker died"), 30, "the worker died line")
+    lines = pool.log_text().splitlines()
+    entries = [json.loads(line) for line in lines]       # raises on any line that is not JSON
+    assert all(isinstance(entry, dict) and entry.get("time") and entry.get("event") for entry in entries), lines
+    levels = {entry["level"] for entry in entries}
+    for shown in sorted(levels):         # one line of each level, for the run's record
+        print(f"LOG_LEVEL={level}:", next(line for line, entry in zip(lines, entries) if entry["level"] == shown))
+    requests_logged = [entry for entry in entries if entry["event"] == "request" and entry.get("requestId") == f"log-{level}"]
+    if level == "warning":
+        assert levels <= {"warning", "error", "critical"} and not requests_logged, lines
+    else:
+        assert requests_logged and requests_logged[0]["status"] == 404, lines
+        assert ("debug" in levels) == (level == "debug"), lines

@@ -151,3 +151,17 @@ def test_a_whole_installation_run_reports_and_usage_errors_are_64():
     assert bad.returncode == 64 and "--grace-minutes" in bad.stderr
     unknown = subprocess.run([os.path.join(BIN_DIR, "mediactl"), "reconcile", "--org", "no-such-org"], capture_output=True, text=True)
     assert unknown.returncode == 64 and "no organization" in unknown.stderr
+
+
+def test_help_needs_no_configuration_and_an_option_never_takes_the_next_one_as_its_value():
+    binary = os.path.join(BIN_DIR, "mediactl")
+    for arguments in (["--help"], ["reconcile", "--help"], ["key", "create", "--help"], ["help", "org"]):
+        shown = subprocess.run([binary, *arguments], env={}, capture_output=True, text=True)
+        assert shown.returncode == 0 and "USAGE: mediactl" in shown.stdout, (arguments, shown.stdout, shown.stderr)
+    assert "--fix" in subprocess.run([binary, "reconcile", "--help"], env={}, capture_output=True, text=True).stdout
+    # Without settings, a command that needs them stops with EX_CONFIG and names the setting.
+    unset = subprocess.run([binary, "routes"], env={}, capture_output=True, text=True)
+    assert unset.returncode == 78 and "configuration error" in unset.stderr, unset.stderr
+    # `--fix` is not an organization: the missing value is a usage error and nothing is repaired.
+    taken = subprocess.run([binary, "reconcile", "--org", "--fix"], capture_output=True, text=True)
+    assert taken.returncode == 64 and "--org" in taken.stderr and "reconcile:" not in taken.stdout, taken.stderr

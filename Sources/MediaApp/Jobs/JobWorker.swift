@@ -33,7 +33,7 @@ public final class JobWorker {
                     ?? queue.next(consumer: consumer, blockMilliseconds: 1000)
                 if let delivery { try process(delivery, queue: queue) }
             } catch {
-                log.event("job loop paused", ["consumer": consumer, "error": String(describing: error)])
+                log.event("job loop paused", ["consumer": consumer, "error": String(describing: error)], level: .warning)
                 resources.close()
                 Thread.sleep(forTimeInterval: 1)
             }
@@ -66,13 +66,13 @@ public final class JobWorker {
             if !JobHandlers.isPermanent(error), let delay = config.retry.delay(afterFailedAttempt: attempt) {
                 try queue.retryLater(delivery, reason: reason, delaySeconds: delay)
                 recordMetrics(job, outcome: "retried", since: started, queue: queue)
-                log.event("job will be retried", ["job": job.id, "attempt": String(attempt), "error": reason])
+                log.event("job will be retried", ["job": job.id, "attempt": String(attempt), "error": reason], level: .warning)
             } else {
                 JobHandlers(resources: resources).markGivenUp(job)
                 try queue.fail(delivery, reason: reason, at: Timestamp.rfc3339(Date()))
                 try queue.unlock(mediaId: job.mediaId, owner: job.id)
                 recordMetrics(job, outcome: "failed", since: started, queue: queue)
-                log.event("job failed", ["job": job.id, "attempt": String(attempt), "error": reason])
+                log.event("job failed", ["job": job.id, "attempt": String(attempt), "error": reason], level: .error)
             }
         }
     }

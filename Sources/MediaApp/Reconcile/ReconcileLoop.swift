@@ -30,9 +30,11 @@ public final class ReconcileLoop {
             do {
                 if try ReconcileSchedule(redis: resources.redis).claim(owner: owner, intervalSeconds: settings.intervalSeconds) {
                     try pass()
+                } else {
+                    log.event("reconcile pass claimed by another process", ["owner": owner], level: .debug)
                 }
             } catch {
-                log.event("reconcile pass failed; the next interval tries again", ["error": String(describing: error)])
+                log.event("reconcile pass failed; the next interval tries again", ["error": String(describing: error)], level: .error)
                 resources.close()
             }
             sleepUnlessStopping(checkEverySeconds)

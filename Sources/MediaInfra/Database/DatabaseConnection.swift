@@ -1,16 +1,19 @@
 import CMariaDB
 import Foundation
+import Logging
+import MediaCore
 
 /// One MariaDB connection, owned by one thread. Opened on first use and reopened after the
 /// server went away; every statement is prepared once per connection and cached.
 ///
-/// `@unchecked Sendable` only so a thread can create and keep it: it is never used by two
-/// threads at once (each serving thread or job thread owns its own).
-public final class DatabaseConnection: @unchecked Sendable {
+/// Not `Sendable`: it is never used by two threads at once (each serving thread or job thread
+/// makes and owns its own), and the compiler keeps it that way.
+public final class DatabaseConnection {
     public let settings: DatabaseSettings
     private var handle: UnsafeMutablePointer<MYSQL>?
     private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
     private var transactionDepth = 0
+    private let logger = Logger(label: "database")
     /// Told about every statement once it ended ("execute" or "query", seconds, the error if
     /// it failed): for latency and error metrics.
     public var observer: ((_ operation: String, _ seconds: Double, _ error: Error?) -> Void)?
@@ -46,21 +49,7 @@ public final class DatabaseConnection: @unchecked Sendable {
 
     private func observed<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         guard let observer else { return try body() }
-        var started = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &started)
-        func seconds() -> Double {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            return Double(now.tv_sec - started.tv_sec) + Double(now.tv_nsec - started.tv_nsec) / 1e9
-        }
-        do {
-            let result = try body()
-            observer(operation, seconds(), nil)
-            return result
-        } catch {
-            observer(operation, seconds(), error)
-            throw error
-        }
+        return try timed(body) { seconds, error in observer(operation, seconds, error) }
     }
 
     public func queryOne(_ sql: String, _ parameters: [DatabaseValue] = []) throws -> DatabaseRow? {
@@ -119,19 +108,26 @@ public final class DatabaseConnection: @unchecked Sendable {
     // MARK: - Internals
 
     /// A statement that failed because the connection was dead is tried once more on a new
-    /// connection, unless it was inside a transaction (whose earlier work is lost).
+    /// connection, unless it was inside a transaction (whose earlier work is lost). One that
+    /// left the protocol out of step is not tried again (it would fail the same way), but the
+    /// connection is dropped so that the thread's next statement works.
     private func withRetry<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError where error.isConnectionFailure && transactionDepth <= 0 {
+            logger.debug("database connection lost; reconnecting", metadata: ["code": "\(error.code)"])
             close()
             return try body()
+        } catch let error as DatabaseError where error.poisonsConnection && transactionDepth <= 0 {
+            logger.debug("database connection out of step; dropped", metadata: ["code": "\(error.code)"])
+            close()
+            throw error
         }
     }
 
     private func open() throws -> UnsafeMutablePointer<MYSQL> {
         if let handle { return handle }
-        guard let connection = mysql_init(nil) else { throw DatabaseError(code: 2008, message: "out of memory") }
+        guard let connection = mysql_init(nil) else { throw DatabaseError(code: .outOfMemory, message: "out of memory") }
         _ = cmariadb_option_uint(connection, MYSQL_OPT_CONNECT_TIMEOUT, UInt32(settings.connectTimeoutSeconds))
         _ = cmariadb_option_uint(connection, MYSQL_OPT_READ_TIMEOUT, UInt32(settings.queryTimeoutSeconds))
         _ = cmariadb_option_uint(connection, MYSQL_OPT_WRITE_TIMEOUT, UInt32(settings.queryTimeoutSeconds))
@@ -141,9 +137,10 @@ public final class DatabaseConnection: @unchecked Sendable {
         guard connected != nil else {
             let error = failure(connection)
             mysql_close(connection)
-            throw DatabaseError(code: error.code == 0 ? 2003 : error.code, message: error.message)
+            throw DatabaseError(code: error.code.rawValue == 0 ? .hostConnectionError : error.code, message: error.message)
         }
         handle = connection
+        logger.debug("database connection opened", metadata: ["server": "\(settings.socket ?? "\(settings.host):\(settings.port)")"])
         // Timestamps are stored and read as UTC; strict mode refuses silent truncation; READ
         // COMMITTED keeps InnoDB from taking gap locks that make unrelated writers deadlock.
         try executeUnprepared("""

@@ -1,5 +1,6 @@
 import CHiredis
 import Foundation
+import Logging
 
 public struct RedisSettings: Sendable {
     public var host: String
@@ -49,10 +50,11 @@ public enum RedisError: Error, CustomStringConvertible, Sendable {
 }
 
 /// One Redis connection, owned by one thread, opened on first use and reopened after a failure.
-/// `@unchecked Sendable` only so a thread can create and keep it; never shared between threads.
-public final class RedisConnection: @unchecked Sendable {
+/// Not `Sendable`: never shared between threads, and the compiler keeps it that way.
+public final class RedisConnection {
     public let settings: RedisSettings
     private var context: UnsafeMutablePointer<redisContext>?
+    private let logger = Logger(label: "redis")
 
     public init(settings: RedisSettings) { self.settings = settings }
 
@@ -165,6 +167,7 @@ public final class RedisConnection: @unchecked Sendable {
     /// closed: after a failed read or write hiredis' context cannot be used again.
     private func dropConnection(_ connection: UnsafeMutablePointer<redisContext>) -> RedisError {
         let message = Self.errorText(connection)
+        logger.debug("redis connection dropped", metadata: ["error": "\(message)"])
         close()
         return RedisError.connection(message)
     }
@@ -217,6 +220,7 @@ public final class RedisConnection: @unchecked Sendable {
             close()
             throw error
         }
+        logger.debug("redis connection opened", metadata: ["server": "\(settings.host):\(settings.port)"])
         return connection
     }
 }

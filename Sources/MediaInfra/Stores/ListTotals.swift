@@ -13,7 +13,7 @@ enum ListTotals {
     /// `conditions` and `parameters` identify the list (organization and filters, never the page).
     static func total(of conditions: String, _ parameters: [DatabaseValue], count: () throws -> Int) rethrows -> Int {
         let key = conditions + "\u{0}" + parameters.map { "\($0)" }.joined(separator: "\u{0}")
-        let now = ProcessInfo.processInfo.systemUptime
+        let now = monotonicNow()
         if let known = remembered.withLock({ $0.value(for: key, now: now) }) { return known }
         let counted = try count()
         if MediaListQuery.remembersTotal(counted) { remembered.withLock { $0.store(counted, for: key, now: now) } }
