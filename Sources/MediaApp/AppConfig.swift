@@ -92,6 +92,7 @@ public struct AppConfig: Sendable {
     public var pool: Pool
     public var jobs: Jobs
     public var reconcile = Reconcile()
+    public var resumable = Resumable()
     public var downloads: Downloads
     public var logLevel: String
     /// How long an API worker trusts a key it has checked (AUTH_CACHE_SECONDS): a revoked key
@@ -178,10 +179,12 @@ public struct AppConfig: Sendable {
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw ConfigError(setting: "LOG_LEVEL", problem: "must be debug, info, warning or error, got \"\(logLevel)\"")
         }
-        return AppConfig(database: database, redis: redis, storage: storage, limits: limits, media: media, pool: pool, jobs: jobs,
-                         reconcile: reconcile, downloads: downloads, logLevel: logLevel,
-                         authCacheSeconds: try env.int("AUTH_CACHE_SECONDS", default: 5, in: 0...300),
-                         mediaCacheSeconds: try env.int("MEDIA_CACHE_SECONDS", default: 10, in: 0...300))
+        var config = AppConfig(database: database, redis: redis, storage: storage, limits: limits, media: media, pool: pool, jobs: jobs,
+                               reconcile: reconcile, downloads: downloads, logLevel: logLevel,
+                               authCacheSeconds: try env.int("AUTH_CACHE_SECONDS", default: 5, in: 0...300),
+                               mediaCacheSeconds: try env.int("MEDIA_CACHE_SECONDS", default: 10, in: 0...300))
+        config.resumable = try Resumable.load(env)
+        return config
     }
 
     private static func loadMedia(_ env: EnvironmentReader) throws -> Media {

@@ -57,6 +57,9 @@ def test_implemented_operations_conform_and_never_fail_with_5xx(base_url, ca_cer
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     # requests would let these override --tls-verify (see conftest's _StackSession).
     environment = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
+    # tus bodies (application/offset+octet-stream) are serialized as raw bytes (schemathesis_hooks.py).
+    environment["SCHEMATHESIS_HOOKS"] = "schemathesis_hooks"
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "Tests" / "http"), environment.get("PYTHONPATH")]))
     result = subprocess.run(schemathesis_command(base_url, ca_cert, demo_key), capture_output=True, text=True,
                             timeout=TIME_LIMIT_SECONDS, env=environment, cwd=REPORT_DIR)
     (REPORT_DIR / "output.txt").write_text(result.stdout + result.stderr)
