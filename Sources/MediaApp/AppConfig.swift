@@ -92,6 +92,7 @@ public struct AppConfig: Sendable {
     public var pool: Pool
     public var jobs: Jobs
     public var reconcile = Reconcile()
+    public var resumable = Resumable()
     public var downloads: Downloads
     public var transforms = Transforms()
     public var logLevel: String
@@ -184,6 +185,7 @@ public struct AppConfig: Sendable {
                                authCacheSeconds: try env.int("AUTH_CACHE_SECONDS", default: 5, in: 0...300),
                                mediaCacheSeconds: try env.int("MEDIA_CACHE_SECONDS", default: 10, in: 0...300))
         config.transforms = try Transforms.load(env)
+        config.resumable = try Resumable.load(env)
         return config
     }
 

@@ -28,10 +28,9 @@ public final class Application: Sendable {
         var routePattern = "-"
         var organization: Organization?
         var response: Response
+        var answerHeaders: [(name: String, value: String)] = []
         do {
-            // HEAD is answered by the GET handler without the body.
-            let method = request.method == "HEAD" ? "GET" : request.method
-            switch router.match(method: method, path: request.path) {
+            switch match(request) {
             case .notFound:
                 throw ServiceError(.notFound, "no route for \(request.path)")
             case .methodNotAllowed(let allowed):
@@ -39,6 +38,7 @@ public final class Application: Sendable {
                                    details: ["allow": allowed.joined(separator: ", ")])
             case .found(let route, let parameters):
                 routePattern = route.pattern
+                answerHeaders = route.handler.answerHeaders
                 if route.handler.authenticated {
                     organization = try authenticator.authenticate(request, database: resources.database)
                 }
@@ -50,6 +50,7 @@ public final class Application: Sendable {
             response = errorResponse(error, requestId: requestId, route: routePattern)
         }
         response.headers.set("X-Request-Id", requestId)
+        for header in answerHeaders { response.headers.set(header.name, header.value) }
         let entry = LogEntry(requestId: requestId, method: request.method, route: routePattern,
                              organization: organization?.slug, started: started)
         if case .deferred(let produce) = response.body {
@@ -60,6 +61,14 @@ public final class Application: Sendable {
         if request.method == "HEAD" { response.body = .bytes([]) }
         record(entry, status: response.status)
         return response
+    }
+
+    /// HEAD is answered by the GET handler without the body, unless the route has a HEAD of its own (tus).
+    private func match(_ request: Request) -> Router<Endpoint>.Match {
+        guard request.method == "HEAD" else { return router.match(method: request.method, path: request.path) }
+        let own = router.match(method: "HEAD", path: request.path)
+        if case .found = own { return own }
+        return router.match(method: "GET", path: request.path)
     }
 
     struct LogEntry {

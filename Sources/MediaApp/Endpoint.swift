@@ -28,6 +28,19 @@ public struct RequestContext {
 public struct Endpoint: Sendable {
     public let authenticated: Bool
     public let run: @Sendable (RequestContext) throws -> Response
+    /// Headers on every answer of the route, errors included (tus's `Tus-Resumable`).
+    public var answerHeaders: [(name: String, value: String)] = []
+
+    public init(authenticated: Bool, run: @escaping @Sendable (RequestContext) throws -> Response) {
+        self.authenticated = authenticated
+        self.run = run
+    }
+
+    public func answering(with headers: [(name: String, value: String)]) -> Endpoint {
+        var endpoint = self
+        endpoint.answerHeaders = headers
+        return endpoint
+    }
 
     public static func authenticated(_ run: @escaping @Sendable (RequestContext) throws -> Response) -> Endpoint {
         Endpoint(authenticated: true, run: run)

@@ -20,6 +20,8 @@ public enum HoldPoint: String, Sendable, CaseIterable {
     case uploadObjectsWritten = "upload.objects-written"
     /// A crop or variant rebuild (sync or a job) has written its objects; the row still names the old ones.
     case processingObjectsWritten = "processing.objects-written"
+    /// A resumable upload's PATCH has stored a part in S3; the offset is not yet committed.
+    case resumablePartStored = "resumable.part-stored"
 
     static let folder: String? = {
         guard let path = ProcessInfo.processInfo.environment["MEDIA_TEST_HOLD_DIR"], !path.isEmpty else { return nil }

@@ -16,6 +16,14 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case internalError = "internal_error"
     case storageError = "storage_error"
     case unavailable
+    /// tus: the request's `Tus-Resumable` is a version the service does not speak (412).
+    case unsupportedVersion = "unsupported_version"
+    /// tus: another request is writing this upload now (423).
+    case locked
+    /// tus: the upload expired (410).
+    case gone
+    /// tus checksum extension: the body does not match `Upload-Checksum` (460).
+    case checksumMismatch = "checksum_mismatch"
 
     public var status: Int {
         switch self {
@@ -33,6 +41,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .internalError: 500
         case .storageError: 502
         case .unavailable: 503
+        case .unsupportedVersion: 412
+        case .locked: 423
+        case .gone: 410
+        case .checksumMismatch: 460
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MediaApp
+import MediaCore
 import S3
 
 /// An object store in memory, for the operations' unit tests: it keeps what was written with
@@ -73,6 +74,64 @@ public final class InMemoryObjectStore: ObjectStorage {
     public func presignedUpload(bucket: String, key: String, expires: Int, headers: [(name: String, value: String)],
                                 now: Date) throws -> String {
         "https://s3.test/\(bucket)/\(key)?expires=\(expires)"
+    }
+
+    // MARK: Multipart
+
+    /// multipart id → (bucket, key, part number → bytes)
+    public private(set) var multipart: [String: (bucket: String, key: String, parts: [Int: [UInt8]])] = [:]
+    public var failsMultipartCompletion = false
+
+    public func read(bucket: String, key: String, length: Int, _ onData: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if failsReads { throw Self.outage }
+        guard let object = buckets[bucket]?[key] else { throw ObjectStorageError.notFound(bucket: bucket, key: key) }
+        try Array(object.bytes.prefix(length)).withUnsafeBytes { try onData($0) }
+    }
+
+    public func startMultipart(bucket: String, key: String, contentType: String) throws -> String {
+        try countWrite()
+        let id = "mp-\(multipart.count + 1)-\(UInt32.random(in: 0...UInt32.max))"
+        multipart[id] = (bucket, key, [:])
+        return id
+    }
+
+    public func storePart(bucket: String, key: String, multipartId: String, number: Int, _ content: ObjectContent) throws -> String {
+        try countWrite()
+        guard multipart[multipartId] != nil else { throw S3Error(code: .noSuchUpload, status: 404, message: "no such upload (test)") }
+        let bytes: [UInt8]
+        switch content {
+        case .bytes(let value): bytes = value
+        case .file(let path): bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        multipart[multipartId]!.parts[number] = bytes
+        afterEachWrite()
+        return Self.etag(bytes)
+    }
+
+    public func finishMultipart(bucket: String, key: String, multipartId: String, parts: [ResumableUpload.Part]) throws {
+        if failsMultipartCompletion { throw Self.outage }
+        guard let upload = multipart[multipartId] else { throw S3Error(code: .noSuchUpload, status: 404, message: "no such upload (test)") }
+        var bytes: [UInt8] = []
+        for part in parts {
+            guard let stored = upload.parts[part.number], Self.etag(stored) == part.etag else {
+                throw S3Error(code: .invalidPart, status: 400, message: "part \(part.number) does not match (test)")
+            }
+            bytes += stored
+        }
+        buckets[bucket, default: [:]][key] = Object(bytes: bytes, contentType: "application/octet-stream", cacheControl: "")
+        multipart[multipartId] = nil
+    }
+
+    public func abortMultipart(bucket: String, key: String, multipartId: String) throws {
+        if failsRemoves { throw Self.outage }
+        multipart[multipartId] = nil
+    }
+
+    /// A stand-in ETag: the bytes' length and a cheap sum, quoted as S3 quotes them.
+    static func etag(_ bytes: [UInt8]) -> String {
+        var sum: UInt64 = 1469598103934665603
+        for byte in bytes { sum = (sum ^ UInt64(byte)) &* 1099511628211 }
+        return "\"\(bytes.count)-\(String(sum, radix: 16))\""
     }
 
     private func countWrite() throws {

@@ -6,6 +6,7 @@ public final class InMemoryOperations {
     public let storage = InMemoryObjectStore()
     public let media = InMemoryMediaRepository()
     public let jobs = InMemoryJobQueue()
+    public let uploads = InMemoryUploadRepository()
     public var now = 1_000.0
     public let config: AppConfig
 
@@ -17,6 +18,7 @@ public final class InMemoryOperations {
     }
 
     public var environment: OperationEnvironment {
-        OperationEnvironment(config: config, storage: { self.storage }, media: media, jobs: jobs, clock: { self.now })
+        OperationEnvironment(config: config, storage: { self.storage }, media: media, jobs: jobs, uploads: uploads,
+                             clock: { self.now })
     }
 }

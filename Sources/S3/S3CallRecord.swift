@@ -24,13 +24,22 @@ extension S3Client.Request {
     var operationName: String {
         let hasKey = key != nil
         switch method {
-        case "GET": return hasKey ? "GetObject" : "ListObjectsV2"
+        case "GET":
+            if query.contains(where: { $0.name == "uploadId" }) { return "ListParts" }
+            if query.contains(where: { $0.name == "uploads" }) { return "ListMultipartUploads" }
+            return hasKey ? "GetObject" : "ListObjectsV2"
         case "HEAD": return hasKey ? "HeadObject" : "HeadBucket"
         case "PUT":
             guard hasKey else { return "CreateBucket" }
+            if query.contains(where: { $0.name == "partNumber" }) { return "UploadPart" }
             return headers.contains { $0.name == "x-amz-copy-source" } ? "CopyObject" : "PutObject"
-        case "DELETE": return hasKey ? "DeleteObject" : "DeleteBucket"
-        case "POST": return query.contains { $0.name == "delete" } ? "DeleteObjects" : "Post"
+        case "DELETE":
+            if query.contains(where: { $0.name == "uploadId" }) { return "AbortMultipartUpload" }
+            return hasKey ? "DeleteObject" : "DeleteBucket"
+        case "POST":
+            if query.contains(where: { $0.name == "uploads" }) { return "CreateMultipartUpload" }
+            if query.contains(where: { $0.name == "uploadId" }) { return "CompleteMultipartUpload" }
+            return query.contains { $0.name == "delete" } ? "DeleteObjects" : "Post"
         default: return method
         }
     }

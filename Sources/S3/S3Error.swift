@@ -14,6 +14,8 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
 
         public static let noSuchKey: Code = "NoSuchKey"
         public static let noSuchBucket: Code = "NoSuchBucket"
+        public static let noSuchUpload: Code = "NoSuchUpload"
+        public static let invalidPart: Code = "InvalidPart"
         public static let accessDenied: Code = "AccessDenied"
         public static let signatureDoesNotMatch: Code = "SignatureDoesNotMatch"
         public static let invalidAccessKeyId: Code = "InvalidAccessKeyId"

@@ -5,13 +5,14 @@ rules"); which names exist is the installation's choice, so the document gives o
 shape. Before each call, a bucket of that shape becomes the stack's S3_BUCKET, in the path, the
 query and JSON bodies alike and in every phase (schemathesis' own `parameters` setting misses
 bodies in the coverage phase). A malformed one is left as it is, so a negative case stays
-negative."""
+negative. tus bodies (application/offset+octet-stream) are sent as raw bytes."""
 import os
 import pathlib
 import re
 
 import schemathesis
 import yaml
+from schemathesis.transport.serialization import serialize_binary
 
 DOCUMENT = pathlib.Path(__file__).resolve().parents[2] / "openapi.yaml"
 SHAPE = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))["components"]["schemas"]["BucketName"]
@@ -30,3 +31,8 @@ def before_call(context, case, **kwargs):
 def has_bucket_shape(value):
     return (isinstance(value, str) and SHAPE["minLength"] <= len(value) <= SHAPE["maxLength"]
             and re.search(SHAPE["pattern"], value) is not None)
+
+
+@schemathesis.serializer("application/offset+octet-stream")
+def tus_body(ctx, value):
+    return serialize_binary(value)

@@ -11,6 +11,7 @@ import pytest
 
 from media_helpers import ORG, jpeg, objects_under, upload, uploaded
 from support import DEMO_KEY, api, mediactl
+from tus_helpers import CREATION, TUS, created, metadata, offset
 
 SLUG_B = "isolation-b"
 
@@ -32,6 +33,7 @@ def org_a():
     pending = api("POST", "/api/v1/media/upload/presigned",
                   json={"orgSlug": ORG, "filename": f"{marker}-pending.jpg", "mimeType": "image/jpeg"})
     assert pending.status_code == 200, pending.text
+    resumable = created(1000, filename=f"{marker}-resumable.pdf").rsplit("/", 1)[1]
     queued = upload(jpeg(640, 480), filename=f"{marker}-async.jpg", generateVariants=True, **{"async": True})
     assert queued.status_code == 202, queued.text
     job_id = queued.json()["jobId"]
@@ -43,12 +45,13 @@ def org_a():
     media = [public, private, api("GET", f"/api/v1/media/{async_media['id']}").json()]
     state = {
         "marker": marker, "public": public, "private": private, "pending_id": pending.json()["mediaId"],
-        "pending_key": pending.json()["objectKey"], "job_id": job_id, "media": media,
+        "pending_key": pending.json()["objectKey"], "job_id": job_id, "media": media, "resumable_id": resumable,
         "objects": {m["id"]: sorted(objects_under(f"{ORG}/{m['id']}/")) for m in media},
     }
     yield state
     for item in media + [{"id": state["pending_id"]}]:
         api("DELETE", "/api/v1/media/", params={"id": item["id"]})
+    api("DELETE", f"{CREATION}/{resumable}", headers=TUS)
 
 
 def keys_of(media):
@@ -57,6 +60,17 @@ def keys_of(media):
 
 def ids(a):
     return [m["id"] for m in a["media"]] + [a["pending_id"]]
+
+
+def tus_calls(method, a, **kwargs):
+    """B's tus calls on A's resumable upload and on A's other media: all 404."""
+    return [(method, f"{CREATION}/{media_id}", dict(kwargs, headers=dict(TUS, **kwargs.get("headers", {}))), 404)
+            for media_id in [a["resumable_id"]] + ids(a)]
+
+
+def expect_tus_discovery(response, a):
+    assert response.status_code == 204, response.text
+    assert response.headers["Tus-Version"] == "1.0.0"
 
 
 # Each entry: route pattern -> function(a) giving the calls B makes, as
@@ -125,6 +139,13 @@ MATRIX = {
         ("GET", f"/img/insecure/w:10/plain/s3://{m['bucket']}/{m['objectKey']}@jpg", {}, 403) for m in a["media"]],
     ("HEAD", "/img/{path...}"): lambda a: [
         ("HEAD", f"/img/insecure/w:10/plain/s3://{m['bucket']}/{m['objectKey']}@jpg", {}, 403) for m in a["media"]],
+    ("OPTIONS", CREATION): lambda a: [("OPTIONS", CREATION, {"headers": TUS}, expect_tus_discovery)],
+    ("POST", CREATION): lambda a: [
+        ("POST", CREATION, {"headers": dict(TUS, **{"Upload-Length": "10", "Upload-Metadata": metadata(orgSlug=ORG)})}, 403)],
+    ("HEAD", CREATION + "/{id}"): lambda a: tus_calls("HEAD", a),
+    ("PATCH", CREATION + "/{id}"): lambda a: tus_calls(
+        "PATCH", a, data=b"%PDF-", headers={"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}),
+    ("DELETE", CREATION + "/{id}"): lambda a: tus_calls("DELETE", a),
 }
 
 # Routes without authentication: called without a key (and with B's), they must reveal nothing.
@@ -191,6 +212,7 @@ def test_organization_b_reaches_nothing_of_organization_a(org_a, key_b):
         assert [v["objectKey"] for v in now["variants"]] == [v["objectKey"] for v in m["variants"]]
         assert sorted(objects_under(f"{ORG}/{m['id']}/")) == org_a["objects"][m["id"]]
     assert api("GET", f"/api/v1/media/{org_a['pending_id']}").json()["status"] == "pending"
+    assert offset(f"{CREATION}/{org_a['resumable_id']}") == 0, "A's resumable upload is untouched"
     # And B got nothing of its own out of it (no upload landed in B).
     assert api("GET", "/api/v1/media/list", key=key_b).json()["total"] == 0
 

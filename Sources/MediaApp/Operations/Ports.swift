@@ -25,6 +25,18 @@ public protocol ObjectStorage: AnyObject {
     func removeAll(bucket: String, prefix: String) throws -> Int
     /// A URL that lets a client PUT `key` with exactly `headers` until `now + expires`.
     func presignedUpload(bucket: String, key: String, expires: Int, headers: [(name: String, value: String)], now: Date) throws -> String
+
+    // Multipart uploads (resumable uploads assemble their staged object with them).
+    /// Streams the first `length` bytes of an object.
+    func read(bucket: String, key: String, length: Int, _ onData: (UnsafeRawBufferPointer) throws -> Void) throws
+    /// Starts a multipart upload of `key`; its id.
+    func startMultipart(bucket: String, key: String, contentType: String) throws -> String
+    /// Stores (or replaces) part `number`; its ETag.
+    func storePart(bucket: String, key: String, multipartId: String, number: Int, _ content: ObjectContent) throws -> String
+    /// Assembles the parts into the object; the upload is then gone.
+    func finishMultipart(bucket: String, key: String, multipartId: String, parts: [ResumableUpload.Part]) throws
+    /// Discards the upload and its parts; one already gone is done.
+    func abortMultipart(bucket: String, key: String, multipartId: String) throws
 }
 
 public enum ObjectStorageError: Error, Equatable, CustomStringConvertible {
@@ -54,6 +66,20 @@ public protocol MediaRepository {
     func delete(id: String, in organization: Organization) throws -> Bool
 }
 
+/// Resumable uploads' state (`ResumableUploadStore`).
+public protocol ResumableUploadRepository {
+    func insert(_ upload: ResumableUpload) throws
+    func find(mediaId: String, organizationId: String) throws -> ResumableUpload?
+    func expired(graceSeconds: Int, limit: Int) throws -> [ResumableUpload]
+    /// Takes or renews the upload's lease for `owner`; false while another holds it.
+    func lock(mediaId: String, owner: String, seconds: Int) throws -> Bool
+    func unlock(mediaId: String, owner: String) throws
+    /// Offset `from` → `to` with `parts`, only while `owner` holds the lease and the offset is `from`.
+    func advance(mediaId: String, owner: String, from: Int, to: Int, length: Int?, parts: [ResumableUpload.Part]) throws -> Bool
+    func parts(mediaId: String, through last: Int) throws -> [ResumableUpload.Part]
+    func delete(mediaId: String) throws
+}
+
 /// The job queue and the media locks (`JobQueue`).
 public protocol JobQueueing {
     func enqueue(_ job: Job) throws
@@ -66,6 +92,7 @@ public protocol JobQueueing {
 }
 
 extension MediaStore: MediaRepository {}
+extension ResumableUploadStore: ResumableUploadRepository {}
 extension JobQueue: JobQueueing {}
 
 /// What an operation runs with: the configuration, the three ports and the clock.
@@ -74,15 +101,17 @@ public struct OperationEnvironment {
     public var storage: () throws -> ObjectStorage
     public var media: MediaRepository
     public var jobs: JobQueueing
+    public var uploads: ResumableUploadRepository
     /// Monotonic seconds (the commit window is measured with it).
     public var clock: () -> Double
 
     public init(config: AppConfig, storage: @escaping () throws -> ObjectStorage, media: MediaRepository, jobs: JobQueueing,
-                clock: @escaping () -> Double = monotonicNow) {
+                uploads: ResumableUploadRepository, clock: @escaping () -> Double = monotonicNow) {
         self.config = config
         self.storage = storage
         self.media = media
         self.jobs = jobs
+        self.uploads = uploads
         self.clock = clock
     }
 }
@@ -90,6 +119,7 @@ public struct OperationEnvironment {
 extension ServiceResources {
     /// This thread's connections as the operations' ports.
     public var operations: OperationEnvironment {
-        OperationEnvironment(config: config, storage: { try self.storage() }, media: media, jobs: JobQueue(redis: redis))
+        OperationEnvironment(config: config, storage: { try self.storage() }, media: media, jobs: JobQueue(redis: redis),
+                             uploads: ResumableUploadStore(database: database))
     }
 }

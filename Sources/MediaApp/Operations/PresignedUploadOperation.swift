@@ -52,7 +52,7 @@ struct PresignedUploadOperation {
 
     /// The type the client says it will send (mimeType, else the filename's extension); it
     /// must be allowed. The real type is sniffed again at completion.
-    private func expectedType(filename: String, declaredType: String?) throws -> FileType {
+    func expectedType(filename: String, declaredType: String?) throws -> FileType {
         let type: FileType
         if let declaredType {
             let known = FileType(mimeType: declaredType)
@@ -73,14 +73,16 @@ struct PresignedUploadOperation {
 
     /// Checks the staged object and makes the media ready, holding the media's lock (a second
     /// `complete` at the same time is 409, never a second writer). A type that is not allowed or
-    /// an object over UPLOAD_MAX_BYTES is removed with its row (415/413); a missing object is 409.
-    func complete(_ media: Media, generateVariants: Bool, organization: Organization) throws -> Media {
+    /// an object over `maxBytes` (UPLOAD_MAX_BYTES; a resumable upload's own limit) is removed
+    /// with its row (415/413); a missing object is 409.
+    func complete(_ media: Media, generateVariants: Bool, organization: Organization, maxBytes: Int? = nil) throws -> Media {
         try JobScheduler(environment: environment).withLock(media) { current in
-            try completeLocked(current, generateVariants: generateVariants, organization: organization)
+            try completeLocked(current, generateVariants: generateVariants, organization: organization,
+                               maxBytes: maxBytes ?? config.limits.uploadMaxBytes)
         }
     }
 
-    private func completeLocked(_ media: Media, generateVariants: Bool, organization: Organization) throws -> Media {
+    private func completeLocked(_ media: Media, generateVariants: Bool, organization: Organization, maxBytes: Int) throws -> Media {
         guard media.status == .pending else {
             throw ServiceError(.conflict, "media \(media.id) is \(media.status.rawValue), not awaiting an upload")
         }
@@ -89,7 +91,7 @@ struct PresignedUploadOperation {
         do {
             // What is inspected is this copy, and only it is published: a PUT that lands after
             // this read changes nothing anyone is served.
-            let stager = try FileStager(maxBytes: config.limits.uploadMaxBytes)
+            let stager = try FileStager(maxBytes: maxBytes)
             try environment.storage().read(bucket: staging.bucket, key: staging.key) { try stager.write($0) }
             staged = try stager.finish()
         } catch ObjectStorageError.notFound {

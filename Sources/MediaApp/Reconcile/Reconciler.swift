@@ -33,12 +33,13 @@ public final class Reconciler {
     /// A folder with more objects than this is judged in parts rather than held in memory.
     static let carryLimit = 10_000
 
-    private let resources: ServiceResources
-    private let options: Options
-    private let output: (String) -> Void
-    private var summary = Reconciliation.Summary()
+    // Internal, not private: the resumable uploads' sweep (Reconciler+Resumable.swift) reports through them.
+    let resources: ServiceResources
+    let options: Options
+    let output: (String) -> Void
+    var summary = Reconciliation.Summary()
     private var judgedRows = MediaIdSet()
-    private var organization: Organization?
+    var organization: Organization?
 
     public init(resources: ServiceResources, options: Options, output: @escaping (String) -> Void) {
         self.resources = resources
@@ -47,7 +48,7 @@ public final class Reconciler {
     }
 
     private var store: MediaStore { resources.media }
-    private var policy: Reconciliation.Policy { options.policy }
+    var policy: Reconciliation.Policy { options.policy }
 
     public func run() throws -> Reconciliation.Summary {
         if let slug = options.orgSlug {
@@ -61,6 +62,8 @@ public final class Reconciler {
                + "\(organization.map { "organization \($0.slug)" } ?? "every organization") in buckets \(storage.bucket) and "
                + "\(storage.privateBucket); grace \(Int(policy.graceSeconds / 60)) min, pending after \(Int(policy.pendingSeconds / 3600)) h")
         let orgPrefix = organization.map { "\($0.slug)/" } ?? ""
+        // First: an expired upload's pending media and staged parts go with it.
+        try sweepResumableUploads(orgPrefix: orgPrefix)
         for bucket in [storage.bucket, storage.privateBucket] { try scanBucket(bucket, prefix: orgPrefix) }
         try scanBucket(storage.privateBucket, prefix: ObjectKey.stagingPrefix + orgPrefix, staged: true)
         try scanRows()
@@ -189,6 +192,10 @@ public final class Reconciler {
                 return "delete finished"
             }
         case .stalePending:
+            // A resumable upload's media waits as long as its upload lives (the sweep removes both).
+            if try ResumableUploadStore(database: resources.database).find(mediaId: row.id, organizationId: row.organizationId) != nil {
+                return
+            }
             summary.pending += 1
             output("pending   \(label): presigned upload never completed (\(Self.duration(row.createdAgeSeconds)) old)")
             try repair(label) {

@@ -7,6 +7,7 @@ public enum Routes {
         let json = MediaJSON(cdnBaseURL: config.storage.cdnBaseURL)
         SystemRoutes.register(in: &router, health: health)
         UploadRoutes.register(in: &router, json: json)
+        ResumableRoutes.register(in: &router)
         QueryRoutes.register(in: &router, json: json)
         DeleteRoutes.register(in: &router)
         DownloadRoutes.register(in: &router)

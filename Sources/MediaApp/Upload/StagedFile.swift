@@ -34,13 +34,9 @@ final class FileStager {
     private var prefix: [UInt8] = []
     private var scanner = MarkupScanner()
 
-    init(directory: String = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", maxBytes: Int) throws {
+    init(directory: String = TemporaryFile.directory, maxBytes: Int) throws {
         self.maxBytes = maxBytes
-        var template = Array("\(directory)/media-staged-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ServiceError(.internalError, "cannot create a temporary file") }
-        self.fd = fd
-        self.path = String(cString: template)
+        (fd, path) = try TemporaryFile.create(in: directory, named: "media-staged")
     }
 
     deinit {
@@ -58,12 +54,7 @@ final class FileStager {
         hasher?.update(bytes)
         scanner.feed(bytes)
         if prefix.count < FileType.sniffLength { prefix.append(contentsOf: bytes.prefix(FileType.sniffLength - prefix.count)) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            guard written > 0 else { throw ServiceError(.internalError, "cannot write a temporary file") }
-            offset += written
-        }
+        try TemporaryFile.write(bytes, to: fd)
     }
 
     func finish() throws -> StagedFile {
@@ -71,5 +62,27 @@ final class FileStager {
         close(fd)
         fd = -1
         return StagedFile(path: path, size: size, sha256: hasher.finalize().hexString, prefix: prefix, markup: scanner.found)
+    }
+}
+
+/// Temporary files for bytes on their way through a worker (staged uploads, parts).
+enum TemporaryFile {
+    static var directory: String { ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp" }
+
+    /// A new file `{directory}/{name}-XXXXXX`, open for writing.
+    static func create(in directory: String, named name: String) throws -> (fd: Int32, path: String) {
+        var template = Array("\(directory)/\(name)-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw ServiceError(.internalError, "cannot create a temporary file") }
+        return (fd, String(cString: template))
+    }
+
+    static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            guard written > 0 else { throw ServiceError(.internalError, "cannot write a temporary file") }
+            offset += written
+        }
     }
 }

@@ -83,6 +83,39 @@ public enum Migrations {
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
             """,
         ]),
+        Migration(version: 3, name: "resumable uploads", statements: [
+            // One row per unfinished resumable upload (tus or presigned multipart), so any host
+            // can continue it; the lease (lock_owner, locked_until) lets one request write it at
+            // a time and is taken over once it lapses. Parts are listed apart, one row each.
+            """
+            CREATE TABLE IF NOT EXISTS resumable_uploads (
+                media_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+                organization_id CHAR(36) CHARACTER SET ascii NOT NULL,
+                kind VARCHAR(16) CHARACTER SET ascii NOT NULL,
+                multipart_id VARCHAR(1024) CHARACTER SET ascii NOT NULL,
+                length BIGINT NULL,
+                upload_offset BIGINT NOT NULL DEFAULT 0,
+                part_size BIGINT NOT NULL,
+                metadata TEXT NOT NULL,
+                generate_variants TINYINT(1) NOT NULL DEFAULT 0,
+                lock_owner VARCHAR(64) CHARACTER SET ascii NULL,
+                locked_until DATETIME(3) NULL,
+                created_at DATETIME(3) NOT NULL,
+                expires_at DATETIME(3) NOT NULL,
+                KEY resumable_uploads_expires (expires_at),
+                CONSTRAINT resumable_uploads_organization_fk FOREIGN KEY (organization_id) REFERENCES organizations (id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS resumable_upload_parts (
+                media_id CHAR(36) CHARACTER SET ascii NOT NULL,
+                part_number INT NOT NULL,
+                etag VARCHAR(128) CHARACTER SET ascii NOT NULL,
+                size BIGINT NOT NULL,
+                PRIMARY KEY (media_id, part_number)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+            """,
+        ]),
     ]
 }
 
