@@ -76,14 +76,17 @@ public struct OperationEnvironment {
     public var jobs: JobQueueing
     /// Monotonic seconds (the commit window is measured with it).
     public var clock: () -> Double
+    /// Where the operation's own lines go; a request's carry its request id.
+    public var log: RequestLog
 
     public init(config: AppConfig, storage: @escaping () throws -> ObjectStorage, media: MediaRepository, jobs: JobQueueing,
-                clock: @escaping () -> Double = monotonicNow) {
+                clock: @escaping () -> Double = monotonicNow, log: RequestLog = RequestLog()) {
         self.config = config
         self.storage = storage
         self.media = media
         self.jobs = jobs
         self.clock = clock
+        self.log = log
     }
 }
 
@@ -91,5 +94,14 @@ extension ServiceResources {
     /// This thread's connections as the operations' ports.
     public var operations: OperationEnvironment {
         OperationEnvironment(config: config, storage: { try self.storage() }, media: media, jobs: JobQueue(redis: redis))
+    }
+}
+
+extension RequestContext {
+    /// The operations' ports for this request: their log lines carry its request id.
+    public var operations: OperationEnvironment {
+        var environment = resources.operations
+        environment.log = RequestLog(logger: logger)
+        return environment
     }
 }
