@@ -5,8 +5,9 @@ import S3
 /// The one way the service writes objects; every write operation runs in one session:
 /// - each key is noted before its PUT (a PUT whose answer was lost may still have stored it;
 ///   only one that never reached the store, a refused connection, stored nothing);
-/// - `commit` refuses once the commit window has passed (half the repair grace: older objects
-///   may already have been judged unclaimed and removed by the repair pass);
+/// - `commit` refuses once the commit window, counted from the first write, has passed (half the
+///   repair grace: older objects may already have been judged unclaimed and removed by the
+///   repair pass); time spent before the first write (waiting for a decode slot) is free;
 /// - a session that ends without committing removes what it wrote, except the keys the media's
 ///   current row still claims (a variant rebuild rewrites them in place); what the store cannot
 ///   remove now is handed to `leftBehind` or, without one, left to the repair pass, which
@@ -25,11 +26,13 @@ final class ObjectWriteSession {
     let bucket: String
     let isPrivate: Bool
     private let claimed: Set<String>
-    private let opened: Double
+    /// When the first write went out; nil until then.
+    private var opened: Double?
     private let clock: () -> Double
     private let windowSeconds: Double
     private(set) var written: [String] = []
     private let timer: StageTimer
+    private let log: RequestLog
 
     private init(environment: OperationEnvironment, bucket: String, isPrivate: Bool, claimed: Set<String>, timer: StageTimer) throws {
         self.storage = try environment.storage()
@@ -37,9 +40,9 @@ final class ObjectWriteSession {
         self.isPrivate = isPrivate
         self.claimed = claimed
         self.clock = environment.clock
-        self.opened = environment.clock()
         self.windowSeconds = Double(environment.config.reconcile.graceSeconds) / 2
         self.timer = timer
+        self.log = environment.log
     }
 
     /// Runs `body` in a session writing to `bucket`. `claimed`: keys of `bucket` the media's
@@ -81,7 +84,7 @@ final class ObjectWriteSession {
 
     /// Commits the row that claims the objects, if the commit window is still open.
     func commit<T>(_ row: () throws -> T) throws -> T {
-        let elapsed = clock() - opened
+        let elapsed = opened.map { clock() - $0 } ?? 0
         guard elapsed < windowSeconds else {
             throw ServiceError.unavailable("storage", "storing the objects took \(Int(elapsed)) s, longer than can be committed safely; try again")
         }
@@ -93,7 +96,8 @@ final class ObjectWriteSession {
     func removeUnclaimed(_ keys: [String], from bucket: String, mediaId: String) {
         guard !keys.isEmpty else { return }
         if (try? storage.remove(bucket: bucket, keys: keys)) == nil {
-            RequestLog().event("objects left for the repair pass", ["mediaId": mediaId, "bucket": bucket, "keys": keys.joined(separator: " ")])
+            log.event("objects left for the repair pass", ["mediaId": mediaId, "bucket": bucket, "keys": keys.joined(separator: " ")],
+                      level: .warning)
         }
     }
 
@@ -105,6 +109,7 @@ final class ObjectWriteSession {
     }
 
     private func noting(_ key: String, _ write: () throws -> Void) throws {
+        if opened == nil { opened = clock() }
         written.append(key)
         do {
             try write()
@@ -121,7 +126,7 @@ final class ObjectWriteSession {
         if let leftBehind {
             leftBehind(keys)
         } else {
-            RequestLog().event("objects left for the repair pass", ["bucket": bucket, "keys": keys.joined(separator: " ")])
+            log.event("objects left for the repair pass", ["bucket": bucket, "keys": keys.joined(separator: " ")], level: .warning)
         }
     }
 }

@@ -104,15 +104,18 @@ public struct OperationEnvironment {
     public var uploads: ResumableUploadRepository
     /// Monotonic seconds (the commit window is measured with it).
     public var clock: () -> Double
+    /// Where the operation's own lines go; a request's carry its request id.
+    public var log: RequestLog
 
     public init(config: AppConfig, storage: @escaping () throws -> ObjectStorage, media: MediaRepository, jobs: JobQueueing,
-                uploads: ResumableUploadRepository, clock: @escaping () -> Double = monotonicNow) {
+                uploads: ResumableUploadRepository, clock: @escaping () -> Double = monotonicNow, log: RequestLog = RequestLog()) {
         self.config = config
         self.storage = storage
         self.media = media
         self.jobs = jobs
         self.uploads = uploads
         self.clock = clock
+        self.log = log
     }
 }
 
@@ -121,5 +124,14 @@ extension ServiceResources {
     public var operations: OperationEnvironment {
         OperationEnvironment(config: config, storage: { try self.storage() }, media: media, jobs: JobQueue(redis: redis),
                              uploads: ResumableUploadStore(database: database))
+    }
+}
+
+extension RequestContext {
+    /// The operations' ports for this request: their log lines carry its request id.
+    public var operations: OperationEnvironment {
+        var environment = resources.operations
+        environment.log = RequestLog(logger: logger)
+        return environment
     }
 }

@@ -119,7 +119,7 @@ struct PresignedUploadOperation {
         completed.status = .ready
         let store = environment.media
         let stored: Media = try ObjectWriteSession.run(environment, bucket: media.bucket, isPrivate: media.isPrivate) { session in
-            try session.put(key.text, .file(path: staged.path), contentType: inspection.type.mimeType)
+            // Variants first, as for a direct upload: the commit window starts with the first write.
             if generateVariants && inspection.type.isImage {
                 Telemetry.decoding(width: inspection.width, height: inspection.height, operation: "variants")
                 completed.variants = try VariantWriter(config: config, session: session, timer: StageTimer()) {
@@ -127,6 +127,7 @@ struct PresignedUploadOperation {
                                       fileExtension: $0.format.fileExtension).text
                 }.store(.file(path: staged.path))
             }
+            try session.put(key.text, .file(path: staged.path), contentType: inspection.type.mimeType)
             HoldPoint.uploadObjectsWritten.reach(subjects: [media.filename, media.id])
             guard try session.commit({ try store.markCompleted(completed) }) else {
                 return .conflict("media \(media.id) was completed by another request")

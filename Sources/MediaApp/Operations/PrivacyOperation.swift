@@ -32,7 +32,8 @@ struct PrivacyOperation {
                 session.removeUnclaimed(objects.map(\.0), from: current.bucket, mediaId: current.id)
                 // Transforms' derivatives are made again on demand, in the new bucket.
                 if (try? session.storage.removeAll(bucket: current.bucket, prefix: "\(current.folder)/t-")) == nil {
-                    RequestLog().event("derivatives left for the repair pass", ["mediaId": current.id, "bucket": current.bucket])
+                    environment.log.event("derivatives left for the repair pass", ["mediaId": current.id, "bucket": current.bucket],
+                                          level: .warning)
                 }
                 return .committed(updated)
             }

@@ -40,7 +40,6 @@ struct ProcessingOperation {
             progress(50)
             let key = ObjectKey.original(orgSlug: media.orgSlug, mediaId: media.id, version: targetVersion,
                                          fileExtension: encoded.fileExtension)
-            try session.put(key.text, .bytes(encoded.bytes), contentType: encoded.mimeType)
             var updated = media
             updated.objectKey = key.text
             updated.version = targetVersion
@@ -51,6 +50,7 @@ struct ProcessingOperation {
             updated.checksum = "sha256:" + SHA256.hash(encoded.bytes).hexString
             updated.variants = request.regenerateVariants
                 ? try makeVariants(from: .bytes(encoded.bytes), for: updated, version: targetVersion, session: session) : []
+            try session.put(key.text, .bytes(encoded.bytes), contentType: encoded.mimeType)
             return updated
         }
     }

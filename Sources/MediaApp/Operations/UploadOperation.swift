@@ -34,7 +34,8 @@ struct UploadOperation {
         return try ObjectWriteSession.run(environment, bucket: bucket, isPrivate: options.isPrivate, timer: timer,
                                           leftBehind: { _ in recordInterruptedDelete(of: media) }) { session in
             var media = media
-            try session.put(key.text, .file(path: upload.path), contentType: type.mimeType)
+            // Variants first: their decode may wait for a slot, and the commit window only
+            // starts with the first write.
             if options.generateVariants && type.isImage {
                 Telemetry.decoding(width: inspection.width, height: inspection.height, operation: "variants")
                 media.variants = try VariantWriter(config: config, session: session, timer: timer) {
@@ -42,6 +43,7 @@ struct UploadOperation {
                                       fileExtension: $0.format.fileExtension).text
                 }.store(.file(path: upload.path))
             }
+            try session.put(key.text, .file(path: upload.path), contentType: type.mimeType)
             HoldPoint.uploadObjectsWritten.reach(subjects: [options.filename, id])
             return .committed(try session.commit {
                 try store.insert(media)
@@ -60,10 +62,10 @@ struct UploadOperation {
         do {
             try environment.media.insert(skeleton)
             try environment.media.markDeleting(id: media.id, in: organization)
-            RequestLog().event("upload cleanup deferred", ["mediaId": media.id, "bucket": media.bucket])
+            environment.log.event("upload cleanup deferred", ["mediaId": media.id, "bucket": media.bucket], level: .warning)
         } catch {
-            RequestLog().failure(requestId: "-", route: "upload cleanup",
-                                 error: "could not remove the objects of \(media.id) from \(media.bucket) nor record them: \(error)")
+            environment.log.event("upload cleanup failed", ["mediaId": media.id, "bucket": media.bucket,
+                                                            "error": "could not remove the objects nor record them: \(error)"], level: .error)
         }
     }
 }

@@ -26,7 +26,7 @@ enum DeleteRoutes {
                 media = try ObjectReference.media(objectKey: objectKey, bucket: bucket, bucketField: "bucketName",
                                                   context: context, includeDeleting: true)
             }
-            let removed = try DeleteOperation(environment: context.resources.operations).delete(media, organization: context.caller)
+            let removed = try DeleteOperation(environment: context.operations).delete(media, organization: context.caller)
             return .json(["deleted": ["mediaId": .string(media.id), "objects": .int(removed)]])
         })
     }

@@ -20,12 +20,12 @@ enum ProcessingRoutes {
             }
             let target = media.version + 1
             if try body.bool("async") == true {
-                let job = try JobScheduler(environment: context.resources.operations)
+                let job = try JobScheduler(environment: context.operations)
                     .enqueue(.crop, media: media, payload: CropFields.payload(request, targetVersion: target))
                 return .json(["jobId": .string(job.id), "mediaId": .string(media.id)], status: 202)
             }
-            let cropped = try JobScheduler(environment: context.resources.operations).withLock(media) { current in
-                try ProcessingOperation(environment: context.resources.operations).crop(current, request, targetVersion: target)
+            let cropped = try JobScheduler(environment: context.operations).withLock(media) { current in
+                try ProcessingOperation(environment: context.operations).crop(current, request, targetVersion: target)
             }
             return .json(json.media(try QueryRoutes.findMedia(cropped.id, context)))
         })
@@ -37,7 +37,7 @@ enum ProcessingRoutes {
                                                   bucketField: "bucketName", context: context)
             try requireUploaded(media)
             try requireImage(media)
-            let job = try JobScheduler(environment: context.resources.operations).enqueue(.variants, media: media)
+            let job = try JobScheduler(environment: context.operations).enqueue(.variants, media: media)
             return .json(["jobId": .string(job.id), "mediaId": .string(media.id)], status: 202)
         })
 

@@ -61,7 +61,7 @@ enum QueryRoutes {
                 throw ServiceError(.conflict, "media \(media.id) is \(media.status.rawValue); its privacy can change once it is ready",
                                    details: ["status": media.status.rawValue])
             }
-            let updated = try PrivacyOperation(environment: context.resources.operations).move(media, toPrivate: isPrivate ?? media.isPrivate) { media in
+            let updated = try PrivacyOperation(environment: context.operations).move(media, toPrivate: isPrivate ?? media.isPrivate) { media in
                 apply(alt, to: &media.alt)
                 apply(caption, to: &media.caption)
                 apply(description, to: &media.description)

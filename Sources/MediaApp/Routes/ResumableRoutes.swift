@@ -33,7 +33,7 @@ enum ResumableRoutes {
             }
             let rawMetadata = request.headers["upload-metadata"] ?? ""
             let options = try self.options(TusHeaders.metadata(rawMetadata), caller: context.caller)
-            let operation = ResumableUploadOperation(environment: context.resources.operations)
+            let operation = ResumableUploadOperation(environment: context.operations)
             let (media, created) = try operation.create(length: length, options: options, metadata: rawMetadata,
                                                         organization: context.caller)
             var progress = ResumableUploadOperation.Progress(upload: created)
@@ -50,7 +50,7 @@ enum ResumableRoutes {
 
         router.add("HEAD", uploadPath, Endpoint.authenticated { context in
             try checkVersion(context.request)
-            let upload = try ResumableUploadOperation(environment: context.resources.operations)
+            let upload = try ResumableUploadOperation(environment: context.operations)
                 .current(context.parameter("id"), organization: context.caller)
             var response = answer(ResumableUploadOperation.Progress(upload: upload), status: 200)
             if upload.length == nil { response.headers.set("Upload-Defer-Length", "1") }
@@ -67,7 +67,7 @@ enum ResumableRoutes {
             guard let offset = try TusHeaders.size(request.headers["upload-offset"], name: "Upload-Offset") else {
                 throw ServiceError.validation("Upload-Offset is required", field: "Upload-Offset")
             }
-            let progress = try ResumableUploadOperation(environment: context.resources.operations).append(
+            let progress = try ResumableUploadOperation(environment: context.operations).append(
                 context.parameter("id"), organization: context.caller, offset: offset,
                 length: try TusHeaders.size(request.headers["upload-length"], name: "Upload-Length"), body: request.body,
                 checksum: try checksum(request))
@@ -76,7 +76,7 @@ enum ResumableRoutes {
 
         router.add("DELETE", uploadPath, Endpoint.authenticated { context in
             try checkVersion(context.request)
-            try ResumableUploadOperation(environment: context.resources.operations)
+            try ResumableUploadOperation(environment: context.operations)
                 .terminate(context.parameter("id"), organization: context.caller)
             return .empty(status: 204)
         }.answering(with: tus))

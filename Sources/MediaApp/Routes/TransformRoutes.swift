@@ -37,7 +37,7 @@ enum TransformRoutes {
         }
         let (format, variesWithAccept) = FormatNegotiation.choose(explicit: options.format, accept: context.request.headers["Accept"],
                                                                   source: media.fileType)
-        let output = try TransformOperation(environment: context.resources.operations).run(media, options: options, format: format)
+        let output = try TransformOperation(environment: context.operations).run(media, options: options, format: format)
         Telemetry.transform(outcome: output.outcome, seconds: monotonicNow() - started)
         let etag = "\"" + SHA256.hash(output.bytes).hexString.prefix(32) + "\""
         var response = Response(status: 200)

@@ -26,7 +26,7 @@ enum UploadRoutes {
                 description: try FormValue.text(fields["description"], field: "description", maxLength: 10_000),
                 isPrivate: try FormValue.bool(fields["isPrivate"], field: "isPrivate", default: false),
                 generateVariants: generateVariants && !deferVariants)
-            var media = try UploadOperation(environment: context.resources.operations, timer: timer)
+            var media = try UploadOperation(environment: context.operations, timer: timer)
                 .store(upload.file, options: options, organization: context.caller)
             var response: Response
             if deferVariants && media.fileType.isImage {
@@ -48,7 +48,7 @@ enum UploadRoutes {
                 throw ServiceError(.forbidden, "this API key belongs to another organization than \(orgSlug)")
             }
             let filename = try FormValue.checkedFilename(try body.requiredString("filename"), field: "filename")
-            let ticket = try PresignedUploadOperation(environment: context.resources.operations).start(
+            let ticket = try PresignedUploadOperation(environment: context.operations).start(
                 filename: filename, declaredType: try body.string("mimeType"), declaredSize: try body.int("size", in: 0...Int.max),
                 organization: context.caller)
             return .json([
@@ -72,10 +72,10 @@ enum UploadRoutes {
                   let media = try context.resources.media.find(id: id, in: context.caller) else {
                 throw ServiceError.notFound("no media with id \(id)")
             }
-            var completed = try PresignedUploadOperation(environment: context.resources.operations)
+            var completed = try PresignedUploadOperation(environment: context.operations)
                 .complete(media, generateVariants: generateVariants && !deferVariants, organization: context.caller)
             if deferVariants && completed.fileType.isImage {
-                let job = try JobScheduler(environment: context.resources.operations).enqueue(.upload, media: completed)
+                let job = try JobScheduler(environment: context.operations).enqueue(.upload, media: completed)
                 completed.status = .processing
                 return .json(["media": json.media(completed), "jobId": .string(job.id)], status: 202)
             }
@@ -87,9 +87,9 @@ enum UploadRoutes {
     /// undone (objects and row) so the client can simply retry.
     private static func enqueueOrDiscard(_ type: JobType, media: Media, context: RequestContext) throws -> Job {
         do {
-            return try JobScheduler(environment: context.resources.operations).enqueue(type, media: media)
+            return try JobScheduler(environment: context.operations).enqueue(type, media: media)
         } catch {
-            _ = try? DeleteOperation(environment: context.resources.operations).delete(media, organization: context.caller)
+            _ = try? DeleteOperation(environment: context.operations).delete(media, organization: context.caller)
             throw error
         }
     }

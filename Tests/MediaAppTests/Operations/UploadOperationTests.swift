@@ -28,8 +28,8 @@ final class UploadOperationTests: XCTestCase {
     func testStorageDownAfterTheFirstPutLeavesNothing() throws {
         fakes.storage.writesBeforeFailure = 1
         XCTAssertThrowsError(try upload()) { XCTAssertEqual(($0 as? ContractError)?.serviceError.code, .unavailable, "\($0)") }
-        XCTAssertEqual(fakes.storage.writes, 1, "the original was stored before the store went down")
-        XCTAssertEqual(fakes.storage.keys(in: "media"), [], "the original was removed again")
+        XCTAssertEqual(fakes.storage.writes, 1, "one object was stored before the store went down")
+        XCTAssertEqual(fakes.storage.keys(in: "media"), [], "and removed again")
         XCTAssertTrue(fakes.media.rows.isEmpty)
     }
 
