@@ -303,7 +303,7 @@ def test_systemd_verification_catches_a_missing_binary(tmp_path):
 def test_socket_unit_lets_nginx_connect():
     socket_unit = (REPO / "systemd" / "media-api.socket").read_text()
     assert re.search(r"^SocketMode=0660$", socket_unit, re.M)
-    assert re.search(r"^SocketGroup=www-data$", socket_unit, re.M)
+    assert re.search(r"^SocketGroup=media-fcgi$", socket_unit, re.M)
     service = (REPO / "systemd" / "media-api.service").read_text()
     assert re.search(r"^ExecReload=/bin/kill -HUP \$MAINPID$", service, re.M)
 

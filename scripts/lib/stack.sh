@@ -67,18 +67,29 @@ stack_pip_install() {
     python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@" >&2
 }
 
+# The libraries the Swift build links (their -dev packages).
+readonly STACK_BUILD_PACKAGES="libfcgi-dev libvips-dev libwebp-dev libcurl4-openssl-dev libssl-dev libmariadb-dev libhiredis-dev"
+
+# Names of the given Debian packages that are not installed, one per line.
+stack_pkgs_missing() {
+  local pkg
+  for pkg in "$@"; do
+    stack_pkg_installed "$pkg" || echo "$pkg"
+  done
+}
+
 # Installs the libraries the Swift build links, the servers, and the test tools.
 # Only what is missing is installed, so a ready machine pays nothing.
 stack_install_missing() {
   local with_test_tools=${1:-no}
-  local wanted=(libfcgi-dev libvips-dev libwebp-dev libcurl4-openssl-dev libssl-dev libmariadb-dev libhiredis-dev
+  # shellcheck disable=SC2206
+  local wanted=($STACK_BUILD_PACKAGES
     nginx mariadb-server redis-server openssl curl ca-certificates iproute2 python3 python3-pip)
-  # Test tools: systemd-analyze for the unit checks, Chromium and its driver for the browser test.
-  [[ $with_test_tools == yes ]] && wanted+=(systemd chromium chromium-driver)
+  # Test tools: systemd-analyze for the unit checks, Chromium and its driver for the browser test;
+  # debootstrap, systemd-nspawn and dpkg-dev for the boot test of the Debian package.
+  [[ $with_test_tools == yes ]] && wanted+=(systemd chromium chromium-driver debootstrap systemd-container dpkg-dev chrpath)
   local missing=() pkg
-  for pkg in "${wanted[@]}"; do
-    stack_pkg_installed "$pkg" || missing+=("$pkg")
-  done
+  mapfile -t missing < <(stack_pkgs_missing "${wanted[@]}")
   # python3/pip may come from elsewhere (pyenv): only ask apt for them when no python3 runs.
   if command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
     local filtered=()

@@ -1,0 +1,5 @@
+"""The boot test reuses the HTTP tests' helpers (support.py, media_helpers.py)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "http"))
