@@ -30,8 +30,7 @@ public struct Transformer: Sendable {
     public var maxSourcePixels: Int
 
     public init(encoding: EncodingSettings = EncodingSettings(), maxSourcePixels: Int = ImageProbe.defaultMaxPixels) {
-        self.encoding = encoding
-        self.maxSourcePixels = maxSourcePixels
+        (self.encoding, self.maxSourcePixels) = (encoding, maxSourcePixels)
     }
 
     /// The displayed size of `source` (its header only), checked against the pixel limit.

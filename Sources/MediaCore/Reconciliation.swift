@@ -36,10 +36,10 @@ public enum Reconciliation {
         public var orgSlug: String
         public var bucket: String
         public var objectKey: String
-        /// The original's version: derivatives of it are claimed, older ones are stale.
-        public var version: Int
         public var status: MediaStatus
         public var mimeType: String
+        /// The original's version: derivatives of it are claimed, older ones are stale.
+        public var version: Int
         /// Variant name → object key.
         public var variants: [String: String]
         public var createdAgeSeconds: Double
@@ -50,18 +50,10 @@ public enum Reconciliation {
         public init(id: String, organizationId: String, orgSlug: String, bucket: String, objectKey: String, version: Int = 1,
                     status: MediaStatus, mimeType: String = "image/jpeg", variants: [String: String] = [:], createdAgeSeconds: Double,
                     updatedAgeSeconds: Double, deletingAgeSeconds: Double? = nil) {
-            self.id = id
-            self.organizationId = organizationId
-            self.orgSlug = orgSlug
-            self.bucket = bucket
-            self.objectKey = objectKey
-            self.version = version
-            self.status = status
-            self.mimeType = mimeType
-            self.variants = variants
-            self.createdAgeSeconds = createdAgeSeconds
-            self.updatedAgeSeconds = updatedAgeSeconds
-            self.deletingAgeSeconds = deletingAgeSeconds
+            (self.id, self.organizationId, self.orgSlug) = (id, organizationId, orgSlug)
+            (self.bucket, self.objectKey, self.status, self.mimeType, self.version) = (bucket, objectKey, status, mimeType, version)
+            (self.variants, self.createdAgeSeconds) = (variants, createdAgeSeconds)
+            (self.updatedAgeSeconds, self.deletingAgeSeconds) = (updatedAgeSeconds, deletingAgeSeconds)
         }
 
         /// `{orgSlug}/{id}`: the folder holding every object of this media.

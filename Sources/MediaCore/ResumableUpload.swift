@@ -18,11 +18,7 @@ public struct ResumableUpload: Sendable, Equatable {
         public var etag: String
         public var size: Int
 
-        public init(number: Int, etag: String, size: Int) {
-            self.number = number
-            self.etag = etag
-            self.size = size
-        }
+        public init(number: Int, etag: String, size: Int) { (self.number, self.etag, self.size) = (number, etag, size) }
     }
 
     public var mediaId: String

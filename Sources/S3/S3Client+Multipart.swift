@@ -8,11 +8,7 @@ public struct S3UploadedPart: Sendable, Equatable {
     public var etag: String
     public var size: Int64
 
-    public init(partNumber: Int, etag: String, size: Int64 = 0) {
-        self.partNumber = partNumber
-        self.etag = etag
-        self.size = size
-    }
+    public init(partNumber: Int, etag: String, size: Int64 = 0) { (self.partNumber, self.etag, self.size) = (partNumber, etag, size) }
 }
 
 /// A multipart upload in progress (ListMultipartUploads).

@@ -109,13 +109,8 @@ public struct OperationEnvironment {
 
     public init(config: AppConfig, storage: @escaping () throws -> ObjectStorage, media: MediaRepository, jobs: JobQueueing,
                 uploads: ResumableUploadRepository, clock: @escaping () -> Double = monotonicNow, log: RequestLog = RequestLog()) {
-        self.config = config
-        self.storage = storage
-        self.media = media
-        self.jobs = jobs
-        self.uploads = uploads
-        self.clock = clock
-        self.log = log
+        (self.config, self.storage, self.media, self.jobs) = (config, storage, media, jobs)
+        (self.uploads, self.clock, self.log) = (uploads, clock, log)
     }
 }
 
