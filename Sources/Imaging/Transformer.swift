@@ -8,17 +8,7 @@ public struct TransformedImage: Sendable, Equatable {
     public var width: Int
     public var height: Int
 
-    public var mimeType: String { Self.mimeType(format) }
-
-    public static func mimeType(_ format: TransformOptions.Format) -> String {
-        switch format {
-        case .jpg: "image/jpeg"
-        case .png: "image/png"
-        case .webp: "image/webp"
-        case .avif: "image/avif"
-        case .gif: "image/gif"
-        }
-    }
+    public var mimeType: String { format.mimeType }
 }
 
 /// Runs a `TransformPlan` on an image with libvips: shrink-on-load for JPEG, the EXIF

@@ -178,7 +178,8 @@ public struct FileTypeAllowList: Sendable, Equatable {
 }
 
 extension Substring {
-    fileprivate func trimmingSpaces() -> String {
+    /// Without leading and trailing spaces and tabs (list items of a setting or a header).
+    func trimmingSpaces() -> String {
         String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

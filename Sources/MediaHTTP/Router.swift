@@ -1,3 +1,5 @@
+import MediaCore
+
 /// Matches method + path to a handler. Patterns are literal segments, `{name}` parameters
 /// and one trailing `{name...}` wildcard that takes the rest of the path (one or more segments).
 /// A more literal route wins over a parameter, a parameter over a wildcard, whatever the

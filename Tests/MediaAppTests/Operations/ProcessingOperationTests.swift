@@ -54,7 +54,6 @@ final class ProcessingOperationTests: XCTestCase {
 
     func testAnOriginalOverTheUploadLimitIsNotStaged() throws {
         let media = try OperationFixtures.uploaded(fakes)
-        fakes.storage.place(Array(repeating: 1, count: 200), bucket: "media", key: media.objectKey)
         let small = try InMemoryOperations(settings: ["UPLOAD_MAX_BYTES": "100"])
         small.storage.place(Array(repeating: 1, count: 200), bucket: "media", key: media.objectKey)
         XCTAssertThrowsError(try ProcessingOperation(environment: small.environment).stageOriginal(of: media)) {
