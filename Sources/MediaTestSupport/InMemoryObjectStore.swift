@@ -81,6 +81,10 @@ public final class InMemoryObjectStore: ObjectStorage {
     /// multipart id → (bucket, key, part number → bytes)
     public private(set) var multipart: [String: (bucket: String, key: String, parts: [Int: [UInt8]])] = [:]
     public var failsMultipartCompletion = false
+    /// Earlier copies of parts sent again, as SeaweedFS keeps (and lists) them until completion.
+    public private(set) var replacedParts: [String: [Int: [[UInt8]]]] = [:]
+    /// URLs signed for parts: multipart id, part number and the size signed.
+    public private(set) var signedParts: [(multipartId: String, number: Int, size: Int)] = []
 
     public func read(bucket: String, key: String, length: Int, _ onData: (UnsafeRawBufferPointer) throws -> Void) throws {
         if failsReads { throw Self.outage }
@@ -103,6 +107,7 @@ public final class InMemoryObjectStore: ObjectStorage {
         case .bytes(let value): bytes = value
         case .file(let path): bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         }
+        if let earlier = multipart[multipartId]!.parts[number] { replacedParts[multipartId, default: [:]][number, default: []].append(earlier) }
         multipart[multipartId]!.parts[number] = bytes
         afterEachWrite()
         return Self.etag(bytes)
@@ -113,18 +118,38 @@ public final class InMemoryObjectStore: ObjectStorage {
         guard let upload = multipart[multipartId] else { throw S3Error(code: .noSuchUpload, status: 404, message: "no such upload (test)") }
         var bytes: [UInt8] = []
         for part in parts {
-            guard let stored = upload.parts[part.number], Self.etag(stored) == part.etag else {
+            let copies = (upload.parts[part.number].map { [$0] } ?? []) + (replacedParts[multipartId]?[part.number] ?? [])
+            guard let stored = copies.first(where: { Self.etag($0) == part.etag }) else {
                 throw S3Error(code: .invalidPart, status: 400, message: "part \(part.number) does not match (test)")
             }
             bytes += stored
         }
         buckets[bucket, default: [:]][key] = Object(bytes: bytes, contentType: "application/octet-stream", cacheControl: "")
         multipart[multipartId] = nil
+        replacedParts[multipartId] = nil
     }
 
     public func abortMultipart(bucket: String, key: String, multipartId: String) throws {
         if failsRemoves { throw Self.outage }
         multipart[multipartId] = nil
+        replacedParts[multipartId] = nil
+    }
+
+    public func presignedPart(bucket: String, key: String, multipartId: String, number: Int, size: Int, expires: Int,
+                              now: Date) throws -> String {
+        signedParts.append((multipartId, number, size))
+        return "https://s3.test/\(bucket)/\(key)?partNumber=\(number)&uploadId=\(multipartId)&expires=\(expires)"
+    }
+
+    /// Every copy S3 holds, the current one and the ones replaced, as SeaweedFS lists them.
+    public func listParts(bucket: String, key: String, multipartId: String) throws -> [ResumableUpload.Part] {
+        if failsReads { throw Self.outage }
+        guard let upload = multipart[multipartId] else { throw S3Error(code: .noSuchUpload, status: 404, message: "no such upload (test)") }
+        return upload.parts.keys.sorted().flatMap { number in
+            ([upload.parts[number]!] + (replacedParts[multipartId]?[number] ?? [])).map {
+                ResumableUpload.Part(number: number, etag: Self.etag($0), size: $0.count)
+            }
+        }
     }
 
     /// A stand-in ETag: the bytes' length and a cheap sum, quoted as S3 quotes them.

@@ -41,10 +41,10 @@ public final class S3Client {
 
     /// See `S3Presigner.presignedURL`.
     public func presignedURL(method: S3PresignMethod, bucket: String, key: String, expires: Int,
-                             headers: [(name: String, value: String)] = [], responseOverrides: [(name: String, value: String)] = [],
-                             now: Date = Date()) throws -> String {
+                             headers: [(name: String, value: String)] = [], query: [(name: String, value: String)] = [],
+                             responseOverrides: [(name: String, value: String)] = [], now: Date = Date()) throws -> String {
         try presigner.presignedURL(method: method, bucket: bucket, key: key, expires: expires,
-                                   headers: headers, responseOverrides: responseOverrides, now: now)
+                                   headers: headers, query: query, responseOverrides: responseOverrides, now: now)
     }
 
     // MARK: Requests

@@ -32,6 +32,20 @@ final class PresignAndAddressingTests: XCTestCase {
         XCTAssertThrowsError(try presigner.presignedURL(method: .get, bucket: "Bad/Bucket", key: "k", expires: 60, now: now))
     }
 
+    /// A multipart upload's part: `partNumber` and `uploadId` are signed with the rest. The
+    /// signature is botocore's for the same request (generate_presigned_url("upload_part",
+    /// ContentLength=8388608) at 2026-01-02T03:04:05Z), an upload id with characters to escape.
+    func testPresignedPartSignsItsQueryLikeBotocore() throws {
+        let url = try presigner().presignedURL(method: .put, bucket: "media-private",
+                                               key: "_staging/acme/0190f0e4-7a2b-7c3d-8e4f-5a6b7c8d9e0f", expires: 900,
+                                               headers: [("Content-Length", "8388608")],
+                                               query: [("partNumber", "3"), ("uploadId", "abc_def/+=")], now: now)
+        XCTAssertTrue(url.contains("partNumber=3"))
+        XCTAssertTrue(url.contains("uploadId=abc_def%2F%2B%3D"))
+        XCTAssertTrue(url.contains("X-Amz-SignedHeaders=content-length%3Bhost"))
+        XCTAssertTrue(url.hasSuffix("&X-Amz-Signature=a5da9562327aaee7f806c51528ee43bbd9dceecc6566d175ca77910a8d0a57d0"), url)
+    }
+
     func testPresignedPutSignsContentType() throws {
         let url = try presigner().presignedURL(method: .put, bucket: "media", key: "a b.png", expires: 900,
                                                headers: [("Content-Type", "image/png")], now: now)

@@ -37,6 +37,11 @@ public protocol ObjectStorage: AnyObject {
     func finishMultipart(bucket: String, key: String, multipartId: String, parts: [ResumableUpload.Part]) throws
     /// Discards the upload and its parts; one already gone is done.
     func abortMultipart(bucket: String, key: String, multipartId: String) throws
+    /// A URL that lets a client PUT part `number` of exactly `size` bytes until `now + expires`.
+    func presignedPart(bucket: String, key: String, multipartId: String, number: Int, size: Int, expires: Int, now: Date) throws -> String
+    /// The parts S3 holds, in part-number order; a part sent again may be listed once per
+    /// ETag it had (SeaweedFS keeps the earlier copies until the upload completes).
+    func listParts(bucket: String, key: String, multipartId: String) throws -> [ResumableUpload.Part]
 }
 
 public enum ObjectStorageError: Error, Equatable, CustomStringConvertible {

@@ -36,7 +36,10 @@ struct ResumableUploadOperation {
 
     // MARK: Creation
 
-    func create(length: Int?, options: Options, metadata: String, organization: Organization) throws -> (Media, ResumableUpload) {
+    /// A pending media and the multipart upload its bytes go to; `kind` says who writes the
+    /// parts (this service for tus, the client through presigned URLs).
+    func create(length: Int?, options: Options, metadata: String, organization: Organization,
+                kind: ResumableUpload.Kind = .tus) throws -> (Media, ResumableUpload) {
         let limit = config.resumable.maxBytes
         if let length {
             guard length <= limit else {
@@ -61,7 +64,7 @@ struct ResumableUploadOperation {
         let storage = try environment.storage()
         let staging = ObjectKey.staging(orgSlug: organization.slug, mediaId: id)
         let multipartId = try storage.startMultipart(bucket: stagingBucket, key: staging, contentType: FileType.unknown.mimeType)
-        let upload = ResumableUpload(mediaId: id, organizationId: organization.id, orgSlug: organization.slug, kind: .tus,
+        let upload = ResumableUpload(mediaId: id, organizationId: organization.id, orgSlug: organization.slug, kind: kind,
                                      multipartId: multipartId, length: length,
                                      partSize: ResumableUpload.partSize(length: length, maxBytes: limit), metadata: metadata,
                                      generateVariants: options.generateVariants,
@@ -113,7 +116,12 @@ struct ResumableUploadOperation {
                 stored = try receive(upload, length: length, body: body, checksum: checksum, lease: lease)
             }
             guard stored.isComplete else { return Progress(upload: stored) }
-            return try finish(stored, organization: organization)
+            let count = (stored.offset + stored.partSize - 1) / stored.partSize
+            let parts = try uploads.parts(mediaId: stored.mediaId, through: count)
+            guard parts.count == count else {
+                throw ServiceError(.internalError, "upload \(stored.mediaId) has \(parts.count) of its \(count) parts recorded")
+            }
+            return try finish(stored, parts: parts, organization: organization)
         }
     }
 
@@ -219,10 +227,10 @@ struct ResumableUploadOperation {
 
     // MARK: The last byte
 
-    /// Assembles the parts, inspects the object (`PresignedUploadOperation.complete`) and ends
+    /// Assembles `parts`, inspects the object (`PresignedUploadOperation.complete`) and ends
     /// the upload. Refused bytes leave nothing: the media, its staged object, the tails and the
-    /// upload's row go.
-    private func finish(_ upload: ResumableUpload, organization: Organization) throws -> Progress {
+    /// upload's row go. The caller holds the upload's lease.
+    func finish(_ upload: ResumableUpload, parts: [ResumableUpload.Part], organization: Organization) throws -> Progress {
         let storage = try environment.storage()
         guard let media = try environment.media.find(id: upload.mediaId, organizationId: organization.id) else {
             try discard(upload, media: nil, organization: organization)
@@ -230,11 +238,6 @@ struct ResumableUploadOperation {
         }
         var completed = media
         if media.status == .pending {
-            let count = (upload.offset + upload.partSize - 1) / upload.partSize
-            let parts = try uploads.parts(mediaId: upload.mediaId, through: count)
-            guard parts.count == count else {
-                throw ServiceError(.internalError, "upload \(upload.mediaId) has \(parts.count) of its \(count) parts recorded")
-            }
             let staging = ObjectKey.staging(orgSlug: upload.orgSlug, mediaId: upload.mediaId)
             do {
                 try storage.finishMultipart(bucket: stagingBucket, key: staging, multipartId: upload.multipartId, parts: parts)
@@ -321,7 +324,7 @@ struct ResumableUploadOperation {
         func release() { try? environment.uploads.unlock(mediaId: mediaId, owner: owner) }
     }
 
-    private func withLease<T>(_ mediaId: String, organization: Organization, allowExpired: Bool = false,
+    func withLease<T>(_ mediaId: String, organization: Organization, allowExpired: Bool = false,
                               _ body: (ResumableUpload, Lease) throws -> T) throws -> T {
         if !allowExpired { _ = try current(mediaId, organization: organization) }
         let lease = Lease(mediaId: mediaId, environment: environment)

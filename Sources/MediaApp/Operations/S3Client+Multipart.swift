@@ -32,4 +32,16 @@ extension S3Client {
     public func abortMultipart(bucket: String, key: String, multipartId: String) throws {
         try abortMultipartUpload(bucket: bucket, key: key, uploadId: multipartId)
     }
+
+    public func presignedPart(bucket: String, key: String, multipartId: String, number: Int, size: Int, expires: Int,
+                              now: Date) throws -> String {
+        try presignedURL(method: .put, bucket: bucket, key: key, expires: expires, headers: [("Content-Length", String(size))],
+                         query: [("partNumber", String(number)), ("uploadId", multipartId)], now: now)
+    }
+
+    public func listParts(bucket: String, key: String, multipartId: String) throws -> [ResumableUpload.Part] {
+        try listParts(bucket: bucket, key: key, uploadId: multipartId).map {
+            ResumableUpload.Part(number: $0.partNumber, etag: $0.etag, size: Int($0.size))
+        }
+    }
 }

@@ -8,6 +8,7 @@ public enum Routes {
         SystemRoutes.register(in: &router, health: health)
         UploadRoutes.register(in: &router, json: json)
         ResumableRoutes.register(in: &router)
+        MultipartRoutes.register(in: &router, json: json)
         QueryRoutes.register(in: &router, json: json)
         DeleteRoutes.register(in: &router)
         DownloadRoutes.register(in: &router)
