@@ -1,5 +1,6 @@
 import Foundation
 import MediaCore
+import S3
 
 /// Presigned multipart uploads: the client PUTs parts of any size of file straight to S3
 /// through URLs this service signs, and names them at the end. The state is a resumable
@@ -44,7 +45,7 @@ struct PresignedMultipartOperation {
     /// What S3 holds now, to resume: each part number with its size and ETags.
     func parts(_ mediaId: String, organization: Organization) throws -> (ResumableUpload, [MultipartCompletion.Listed]) {
         let upload = try current(mediaId, organization: organization)
-        return (upload, MultipartCompletion.listing(try listed(upload)))
+        return (upload, MultipartCompletion.listing(try listed(upload) ?? []))
     }
 
     /// Checks `claimed` against S3's listing, then assembles, inspects and publishes the file
@@ -53,7 +54,12 @@ struct PresignedMultipartOperation {
                   organization: Organization) throws -> ResumableUploadOperation.Progress {
         _ = try current(mediaId, organization: organization)
         return try resumable.withLease(mediaId, organization: organization) { upload, _ in
-            let parts = try MultipartCompletion.parts(claimed, listed: try listed(upload), upload: upload)
+            guard let held = try listed(upload) else {
+                // Assembled by an earlier completion that died before its end (its parts were
+                // checked then): `finish` inspects the assembled object.
+                return try resumable.finish(upload, parts: [], organization: organization)
+            }
+            let parts = try MultipartCompletion.parts(claimed, listed: held, upload: upload)
             return try resumable.finish(upload, parts: parts, organization: organization)
         }
     }
@@ -88,10 +94,15 @@ struct PresignedMultipartOperation {
         return Signed(parts: parts, expiresAt: now.addingTimeInterval(Double(lifetime)))
     }
 
-    private func listed(_ upload: ResumableUpload) throws -> [ResumableUpload.Part] {
-        try environment.storage().listParts(bucket: config.storage.privateBucket,
-                                            key: ObjectKey.staging(orgSlug: upload.orgSlug, mediaId: upload.mediaId),
-                                            multipartId: upload.multipartId)
+    /// S3's listing; nil once the multipart upload is gone (assembled, not yet inspected).
+    private func listed(_ upload: ResumableUpload) throws -> [ResumableUpload.Part]? {
+        do {
+            return try environment.storage().listParts(bucket: config.storage.privateBucket,
+                                                       key: ObjectKey.staging(orgSlug: upload.orgSlug, mediaId: upload.mediaId),
+                                                       multipartId: upload.multipartId)
+        } catch let error as S3Error where error.code == .noSuchUpload {
+            return nil
+        }
     }
 
     /// The organization's presigned upload (404 for none, or a tus upload; 410 once expired).

@@ -247,9 +247,11 @@ struct ResumableUploadOperation {
             do {
                 completed = try PresignedUploadOperation(environment: environment)
                     .complete(media, generateVariants: false, organization: organization, maxBytes: config.resumable.maxBytes)
-            } catch let error as ServiceError where error.code != .unavailable && error.code != .conflict && error.code != .storageError {
-                // Refused (type, markup, pixels): `complete` removed the media and its staged object.
-                try discard(upload, media: nil, organization: organization)
+            } catch {
+                // Refused (type, markup, pixels, size; the error may be the imaging layer's):
+                // `complete` removed the media and its staged object, so the upload goes too.
+                // Any other failure keeps the pending media, and the upload for another try.
+                if mediaWasRemoved(upload, organization: organization) { try discard(upload, media: nil, organization: organization) }
                 throw error
             }
         }
@@ -261,6 +263,15 @@ struct ResumableUploadOperation {
         let job = try JobScheduler(environment: environment).enqueue(.upload, media: completed)
         completed.status = .processing
         return Progress(upload: upload, media: completed, jobId: job.id)
+    }
+
+    /// True only when the media row is known to be gone (a failed read says nothing).
+    private func mediaWasRemoved(_ upload: ResumableUpload, organization: Organization) -> Bool {
+        do {
+            return try environment.media.find(id: upload.mediaId, organizationId: organization.id) == nil
+        } catch {
+            return false
+        }
     }
 
     // MARK: Termination

@@ -114,6 +114,21 @@ final class PresignedMultipartOperationTests: XCTestCase {
         XCTAssertEqual(leftovers(upload), [])
     }
 
+    func testAPixelBombLeavesNothing() throws {
+        // A PNG whose header declares 2^31-1 × 2^31-1 pixels: the imaging layer refuses it (422).
+        var png = OperationFixtures.png
+        png.replaceSubrange(16..<24, with: [0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF])
+        let (upload, _) = try create(png.count, filename: "bomb.png")
+        let claimed = try putAll(upload, png)
+        XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org)) {
+            XCTAssertEqual(($0 as? ContractError)?.serviceError.code.status, 422, "\($0)")
+        }
+        XCTAssertNil(fakes.media.rows[upload.mediaId])
+        XCTAssertNil(fakes.uploads.uploads[upload.mediaId], "the upload goes with its refused media")
+        XCTAssertTrue(fakes.storage.multipart.isEmpty)
+        XCTAssertEqual(leftovers(upload), [])
+    }
+
     func testAnAssemblyS3RefusesKeepsTheUpload() throws {
         let data = pdf(1000)
         let (upload, _) = try create(data.count)
