@@ -5,6 +5,7 @@ import { copyText, h, prose } from './dom.js';
 import { buildForm } from './forms.js';
 import { buildRequest, curlCommand, send, shellQuote } from './http.js';
 import { pollJob, renderFailure, renderLocation, renderResult } from './render.js';
+import { resumableUploader } from './resumable.js';
 import { groupByTag, loadSpec, operations } from './spec.js';
 
 const KEY_STORAGE = 'playground.apiKey';
@@ -98,6 +99,10 @@ function operationSection(spec, op, context) {
     },
   });
 
+  // tus creation also gets a whole upload: chunks, a progress bar, pause and resume.
+  const uploader = op.id === 'createResumableUpload'
+    ? resumableUploader(op.path, apiKey, (media) => context.share({ id: media.id, mediaId: media.id }))
+    : null;
   return h('details', { class: 'op', id: sectionId(op), 'data-method': op.method, 'data-path': op.path },
     h('summary', {},
       h('span', { class: `method m-${op.method.toLowerCase()}` }, op.method),
@@ -106,7 +111,7 @@ function operationSection(spec, op, context) {
     h('div', { class: 'op-body' },
       prose(op.description),
       op.needsKey ? null : h('p', { class: 'note' }, 'No API key needed.'),
-      form, result, curlBox));
+      uploader, form, result, curlBox));
 }
 
 /** The first object in an answer that looks like a media (has id and objectKey). */

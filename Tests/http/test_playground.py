@@ -2,7 +2,8 @@
 through nginx over HTTPS: every operation of the OpenAPI document is on the page, a wrong key
 reads as an error, an upload with variants shows 201 and its thumbnail, the variant redirect
 and the download show their images, the list answers, an async variants job is followed to
-the end, a delete names its media in the query, the page fits a phone, and the static files carry a strict Content-Security-Policy.
+the end, a delete names its media in the query, a resumable (tus) upload pauses and resumes,
+the page fits a phone, and the static files carry a strict Content-Security-Policy.
 Screenshots go to test-artifacts/."""
 import io
 import json
@@ -274,6 +275,57 @@ def test_delete_names_the_media_by_id_in_the_query(page, tmp_path):
     send(page, section, "200")
     assert f"/api/v1/media/?id={media['id']}" in section.find_element(By.CSS_SELECTOR, ".curl-command").text
     assert support.api("GET", f"/api/v1/media/{media['id']}").status_code == 404
+
+
+def test_resumable_upload_pauses_and_resumes(page, demo_key, tmp_path):
+    """The tus form: a file in PATCH chunks with a progress bar; Pause is clicked while the
+    server holds a chunk (after it stored the first part), so the upload is surely mid-way;
+    it stops at that chunk's end, the server's offset agrees, and Resume finishes it."""
+    import hashlib
+
+    from selenium.webdriver.common.by import By
+    from tus_helpers import MiB, offset, pdf_bytes
+
+    set_key(page, demo_key)
+    data = pdf_bytes(18 * MiB)
+    path = pathlib.Path(tmp_path) / "resumable.pdf"
+    path.write_bytes(data)
+    section = open_operation(page, "createResumableUpload")
+    section.find_element(By.ID, "resumable-file").send_keys(str(path))
+    org = section.find_element(By.ID, "resumable-orgSlug")
+    org.clear()
+    org.send_keys(os.environ.get("MEDIA_DEMO_ORG", "demo"))
+    chunk = section.find_element(By.ID, "resumable-chunk")
+    chunk.clear()
+    chunk.send_keys("5")
+    state = section.find_element(By.ID, "resumable-state")
+    progress = section.find_element(By.ID, "resumable-progress")
+
+    with support.Hold("resumable.part-stored") as hold:
+        start = section.find_element(By.ID, "resumable-start")
+        page.execute_script("arguments[0].scrollIntoView({block: 'center'})", start)
+        start.click()
+        # The second 5 MiB chunk fills the first 8 MiB part: the server holds it there.
+        hold.wait(timeout=WAIT_SECONDS)
+        section.find_element(By.ID, "resumable-pause").click()
+        assert "Pausing" in state.text
+        hold.release()
+    wait_until(page, lambda d: state.get_attribute("data-paused") == "true")
+    paused_at = int(progress.get_attribute("data-offset"))
+    assert paused_at == 10 * MiB, "the chunk on its way finished, the next one was not sent"
+    location = section.find_element(By.ID, "resumable-location").text.split("Upload URL: ", 1)[1]
+    assert offset(location) == paused_at, "the server counts what the page shows"
+    assert progress.get_attribute("max") == str(len(data))
+    screenshot(page, "playground-resumable-paused.png")
+
+    section.find_element(By.ID, "resumable-resume").click()
+    media_id = wait_until(page, lambda d: state.get_attribute("data-media-id"), 120)
+    assert progress.get_attribute("value") == str(len(data))
+    assert media_id == location.rsplit("/", 1)[1]
+    media = support.api("GET", f"/api/v1/media/{media_id}").json()
+    assert media["status"] == "ready" and media["size"] == len(data)
+    assert media["checksum"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    screenshot(page, "playground-resumable.png")
 
 
 def test_page_fits_a_phone(page):
