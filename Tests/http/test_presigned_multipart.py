@@ -9,7 +9,7 @@ import requests
 
 from hostile_corpus import jpeg_with_sof
 from media_helpers import objects_under, other_org, s3
-from support import api, wait_for
+from support import BIN_DIR, api, wait_for
 from tus_helpers import MiB, expire, pdf_bytes
 
 CREATION = "/api/v1/media/upload/multipart"
@@ -241,3 +241,25 @@ def test_the_repair_pass_removes_an_abandoned_upload():
     # media-worker's own pass (every 5 s on the test stack) aborts it and removes everything.
     wait_for(lambda: upload_row(media_id) == "", 60, "the repair pass to remove the expired upload")
     assert_nothing_left(media_id)
+
+
+def test_mediactl_reconcile_reports_and_removes_an_abandoned_upload(stopped):
+    data = pdf_bytes(9 * MiB)
+    upload = created(len(data), filename="reconciled.pdf")
+    media_id = upload["mediaId"]
+    put_part(upload["parts"][0], data[:8 * MiB])
+    # The worker's own repair pass is stopped, so what mediactl sees is this upload as left.
+    with stopped("worker"):
+        expire(media_id)
+        arguments = ("--org", "demo", "--grace-minutes", "0")
+        report = mediactl_reconcile(*arguments)
+        assert f"_staging/demo/{media_id}: presigned multipart upload expired" in report.stdout, report.stdout
+        assert multipart_uploads(media_id), "a report alone changes nothing"
+        fixed = mediactl_reconcile(*arguments, "--fix")
+        assert f"fixed     demo/{media_id}: expired upload" in fixed.stdout, fixed.stdout
+    assert_nothing_left(media_id)
+
+
+def mediactl_reconcile(*arguments):
+    return subprocess.run([os.path.join(BIN_DIR, "mediactl"), "reconcile", *arguments], capture_output=True, text=True,
+                          timeout=300)

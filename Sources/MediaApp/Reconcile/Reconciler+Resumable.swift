@@ -2,10 +2,10 @@ import Foundation
 import MediaCore
 import MediaInfra
 
-/// The repair pass over resumable uploads: an upload past RESUMABLE_EXPIRY_HOURS is removed
-/// with its parts, tails and pending media (counted as `pending`); S3 multipart uploads and
-/// tails that no upload row knows (a creation whose row failed, an abort S3 refused) are
-/// aborted or deleted once past the grace (counted as `orphans`).
+/// The repair pass over resumable uploads (tus and presigned multipart alike): an upload past
+/// RESUMABLE_EXPIRY_HOURS is removed with its parts, tails and pending media (counted as
+/// `pending`); S3 multipart uploads and tails that no upload row knows (a creation whose row
+/// failed, an abort S3 refused) are aborted or deleted once past the grace (`orphans`).
 extension Reconciler {
     static let uploadPageSize = 100
 
@@ -55,8 +55,9 @@ extension Reconciler {
             for upload in page {
                 reported.insert(upload.mediaId)
                 summary.pending += 1
-                output("pending   \(ObjectKey.staging(orgSlug: upload.orgSlug, mediaId: upload.mediaId)): resumable upload expired "
-                       + "at \(Timestamp.rfc3339(upload.expiresAt)) with \(upload.offset) bytes")
+                let what = upload.kind == .tus ? "resumable (tus) upload expired at \(Timestamp.rfc3339(upload.expiresAt)) with \(upload.offset) bytes"
+                    : "presigned multipart upload expired at \(Timestamp.rfc3339(upload.expiresAt))"
+                output("pending   \(ObjectKey.staging(orgSlug: upload.orgSlug, mediaId: upload.mediaId)): \(what)")
                 guard options.fix else { continue }
                 let owner = Organization(id: upload.organizationId, slug: upload.orgSlug, name: "")
                 let media = try resources.media.find(id: upload.mediaId, organizationId: upload.organizationId)
