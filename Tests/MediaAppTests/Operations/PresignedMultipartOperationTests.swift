@@ -141,6 +141,24 @@ final class PresignedMultipartOperationTests: XCTestCase {
         XCTAssertEqual(try operation.complete(upload.mediaId, parts: claimed, organization: org).media?.status, .ready)
     }
 
+    func testACompletionCutAfterTheAssemblyIsFinishedByTheNext() throws {
+        let data = pdf(9 * mib)
+        let (upload, _) = try create(data.count)
+        let claimed = try putAll(upload, data)
+        // The media's lock is held (a job): the parts are assembled, the inspection cannot run.
+        fakes.jobs.holdLock(mediaId: upload.mediaId)
+        XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org))
+        XCTAssertTrue(fakes.storage.multipart.isEmpty, "S3 assembled the parts")
+        XCTAssertEqual(fakes.storage.keys(in: "media-private", under: "_staging/"), ["_staging/acme/\(upload.mediaId)"])
+        XCTAssertEqual(fakes.media.rows[upload.mediaId]?.status, .pending)
+        XCTAssertEqual(try operation.parts(upload.mediaId, organization: org).1, [], "nothing left to list")
+        try fakes.jobs.unlock(mediaId: upload.mediaId, owner: "another-job")
+        let done = try operation.complete(upload.mediaId, parts: claimed, organization: org)
+        XCTAssertEqual(done.media?.checksum, "sha256:" + SHA256.hash(data).hexString)
+        XCTAssertNil(fakes.uploads.uploads[upload.mediaId])
+        XCTAssertEqual(fakes.storage.keys(in: "media-private", under: "_staging/"), [])
+    }
+
     func testAnUnreadableListingCompletesNothing() throws {
         let data = pdf(1000)
         let (upload, _) = try create(data.count)
