@@ -43,6 +43,12 @@ final class PresignedMultipartOperationTests: XCTestCase {
         }
     }
 
+    /// An upload of `data` whose parts were all sent, and the ETags they answered.
+    private func sent(_ data: [UInt8], filename: String = "file.pdf") throws -> (ResumableUpload, [MultipartCompletion.Claimed]) {
+        let (upload, _) = try create(data.count, filename: filename)
+        return (upload, try putAll(upload, data))
+    }
+
     private func leftovers(_ upload: ResumableUpload) -> [String] {
         fakes.storage.keys(in: "media-private", under: "_staging/acme/\(upload.mediaId)")
             + fakes.storage.keys(in: "media", under: "acme/\(upload.mediaId)/")
@@ -65,8 +71,9 @@ final class PresignedMultipartOperationTests: XCTestCase {
 
     func testAPartSentAgainIsAssembledFromTheCopyTheClientNames() throws {
         let data = pdf(20 * mib)
-        let (upload, _) = try create(data.count)
-        var claimed = try putAll(upload, data)
+        let upload: ResumableUpload
+        var claimed: [MultipartCompletion.Claimed]
+        (upload, claimed) = try sent(data)
         // Part 2 is sent again with other bytes: both copies are listed; the last ETag wins.
         var second = Array(data[(8 * mib)..<(16 * mib)])
         second[0] ^= 0xFF
@@ -88,8 +95,9 @@ final class PresignedMultipartOperationTests: XCTestCase {
 
     func testAWrongETagChangesNothing() throws {
         let data = pdf(9 * mib)
-        let (upload, _) = try create(data.count)
-        var claimed = try putAll(upload, data)
+        let upload: ResumableUpload
+        var claimed: [MultipartCompletion.Claimed]
+        (upload, claimed) = try sent(data)
         claimed[0].etag = "\"not-what-s3-said\""
         XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org)) {
             XCTAssertEqual(($0 as? ServiceError)?.code, .validationError)
@@ -103,8 +111,7 @@ final class PresignedMultipartOperationTests: XCTestCase {
 
     func testARefusedFileLeavesNothing() throws {
         let page = Array("<!doctype html><html><script>alert(1)</script></html>".utf8)
-        let (upload, _) = try create(page.count, filename: "page.pdf")
-        let claimed = try putAll(upload, page)
+        let (upload, claimed) = try sent(page, filename: "page.pdf")
         XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org)) {
             XCTAssertEqual(($0 as? ServiceError)?.code, .unsupportedMediaType)
         }
@@ -118,8 +125,7 @@ final class PresignedMultipartOperationTests: XCTestCase {
         // A PNG whose header declares 2^31-1 × 2^31-1 pixels: the imaging layer refuses it (422).
         var png = OperationFixtures.png
         png.replaceSubrange(16..<24, with: [0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF])
-        let (upload, _) = try create(png.count, filename: "bomb.png")
-        let claimed = try putAll(upload, png)
+        let (upload, claimed) = try sent(png, filename: "bomb.png")
         XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org)) {
             XCTAssertEqual(($0 as? ContractError)?.serviceError.code.status, 422, "\($0)")
         }
@@ -131,8 +137,7 @@ final class PresignedMultipartOperationTests: XCTestCase {
 
     func testAnAssemblyS3RefusesKeepsTheUpload() throws {
         let data = pdf(1000)
-        let (upload, _) = try create(data.count)
-        let claimed = try putAll(upload, data)
+        let (upload, claimed) = try sent(data)
         fakes.storage.failsMultipartCompletion = true
         XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org))
         XCTAssertEqual(fakes.media.rows[upload.mediaId]?.status, .pending)
@@ -143,8 +148,7 @@ final class PresignedMultipartOperationTests: XCTestCase {
 
     func testACompletionCutAfterTheAssemblyIsFinishedByTheNext() throws {
         let data = pdf(9 * mib)
-        let (upload, _) = try create(data.count)
-        let claimed = try putAll(upload, data)
+        let (upload, claimed) = try sent(data)
         // The media's lock is held (a job): the parts are assembled, the inspection cannot run.
         fakes.jobs.holdLock(mediaId: upload.mediaId)
         XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org))
@@ -161,8 +165,7 @@ final class PresignedMultipartOperationTests: XCTestCase {
 
     func testAnUnreadableListingCompletesNothing() throws {
         let data = pdf(1000)
-        let (upload, _) = try create(data.count)
-        let claimed = try putAll(upload, data)
+        let (upload, claimed) = try sent(data)
         fakes.storage.failsReads = true
         XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org))
         fakes.storage.failsReads = false
@@ -172,8 +175,7 @@ final class PresignedMultipartOperationTests: XCTestCase {
 
     func testACompletionWhileAnotherHoldsTheUploadIsLocked() throws {
         let data = pdf(1000)
-        let (upload, _) = try create(data.count)
-        let claimed = try putAll(upload, data)
+        let (upload, claimed) = try sent(data)
         XCTAssertTrue(try fakes.uploads.lock(mediaId: upload.mediaId, owner: "another-request", seconds: 60))
         XCTAssertThrowsError(try operation.complete(upload.mediaId, parts: claimed, organization: org)) {
             XCTAssertEqual(($0 as? ServiceError)?.code, .locked)
