@@ -13,6 +13,8 @@ from media_helpers import ORG, jpeg, objects_under, upload, uploaded
 from support import DEMO_KEY, api, mediactl
 from tus_helpers import CREATION, TUS, created, metadata, offset
 
+MULTIPART = "/api/v1/media/upload/multipart"
+
 SLUG_B = "isolation-b"
 
 
@@ -34,6 +36,8 @@ def org_a():
                   json={"orgSlug": ORG, "filename": f"{marker}-pending.jpg", "mimeType": "image/jpeg"})
     assert pending.status_code == 200, pending.text
     resumable = created(1000, filename=f"{marker}-resumable.pdf").rsplit("/", 1)[1]
+    multipart = api("POST", MULTIPART, json={"orgSlug": ORG, "filename": f"{marker}-multipart.pdf", "size": 1000})
+    assert multipart.status_code == 201, multipart.text
     queued = upload(jpeg(640, 480), filename=f"{marker}-async.jpg", generateVariants=True, **{"async": True})
     assert queued.status_code == 202, queued.text
     job_id = queued.json()["jobId"]
@@ -46,12 +50,14 @@ def org_a():
     state = {
         "marker": marker, "public": public, "private": private, "pending_id": pending.json()["mediaId"],
         "pending_key": pending.json()["objectKey"], "job_id": job_id, "media": media, "resumable_id": resumable,
+        "multipart_id": multipart.json()["mediaId"],
         "objects": {m["id"]: sorted(objects_under(f"{ORG}/{m['id']}/")) for m in media},
     }
     yield state
     for item in media + [{"id": state["pending_id"]}]:
         api("DELETE", "/api/v1/media/", params={"id": item["id"]})
     api("DELETE", f"{CREATION}/{resumable}", headers=TUS)
+    api("DELETE", f"{MULTIPART}/{state['multipart_id']}")
 
 
 def keys_of(media):
@@ -66,6 +72,12 @@ def tus_calls(method, a, **kwargs):
     """B's tus calls on A's resumable upload and on A's other media: all 404."""
     return [(method, f"{CREATION}/{media_id}", dict(kwargs, headers=dict(TUS, **kwargs.get("headers", {}))), 404)
             for media_id in [a["resumable_id"]] + ids(a)]
+
+
+def multipart_calls(method, suffix, a, **kwargs):
+    """B's presigned multipart calls on A's upload, A's tus upload and A's other media: all 404."""
+    return [(method, f"{MULTIPART}/{media_id}{suffix}", kwargs, 404)
+            for media_id in [a["multipart_id"], a["resumable_id"]] + ids(a)]
 
 
 def expect_tus_discovery(response, a):
@@ -146,6 +158,12 @@ MATRIX = {
     ("PATCH", CREATION + "/{id}"): lambda a: tus_calls(
         "PATCH", a, data=b"%PDF-", headers={"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}),
     ("DELETE", CREATION + "/{id}"): lambda a: tus_calls("DELETE", a),
+    ("POST", MULTIPART): lambda a: [("POST", MULTIPART, {"json": {"orgSlug": ORG, "filename": "x.pdf", "size": 10}}, 403)],
+    ("GET", MULTIPART + "/{id}"): lambda a: multipart_calls("GET", "", a),
+    ("POST", MULTIPART + "/{id}/parts"): lambda a: multipart_calls("POST", "/parts", a, json={"partNumbers": [1]}),
+    ("POST", MULTIPART + "/{id}/complete"): lambda a: multipart_calls(
+        "POST", "/complete", a, json={"parts": [{"partNumber": 1, "etag": '"0123"'}]}),
+    ("DELETE", MULTIPART + "/{id}"): lambda a: multipart_calls("DELETE", "", a),
 }
 
 # Routes without authentication: called without a key (and with B's), they must reveal nothing.
@@ -213,6 +231,7 @@ def test_organization_b_reaches_nothing_of_organization_a(org_a, key_b):
         assert sorted(objects_under(f"{ORG}/{m['id']}/")) == org_a["objects"][m["id"]]
     assert api("GET", f"/api/v1/media/{org_a['pending_id']}").json()["status"] == "pending"
     assert offset(f"{CREATION}/{org_a['resumable_id']}") == 0, "A's resumable upload is untouched"
+    assert api("GET", f"{MULTIPART}/{org_a['multipart_id']}").json()["partCount"] == 1, "and so is its presigned multipart one"
     # And B got nothing of its own out of it (no upload landed in B).
     assert api("GET", "/api/v1/media/list", key=key_b).json()["total"] == 0
 
