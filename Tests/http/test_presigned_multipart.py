@@ -11,7 +11,9 @@ import requests
 from hostile_corpus import jpeg_with_sof
 from media_helpers import objects_under, other_org, s3
 from support import BIN_DIR, api, wait_for
-from tus_helpers import MiB, expire, pdf_bytes
+from tus_helpers import CREATION as TUS_CREATION
+from tus_helpers import TUS, MiB, expire, pdf_bytes
+from tus_helpers import created as tus_created
 
 CREATION = "/api/v1/media/upload/multipart"
 PRIVATE_BUCKET = os.environ.get("S3_PRIVATE_BUCKET", os.environ.get("S3_BUCKET", "media") + "-private")
@@ -209,6 +211,20 @@ def test_another_organizations_key_sees_nothing():
     assert api("DELETE", f"{CREATION}/{media_id}", key=key).status_code == 404
     assert create(1000, key=key).status_code == 403, "the demo organization's slug with another key"
     assert api("GET", f"{CREATION}/{media_id}").status_code == 200, "untouched"
+
+
+def test_each_protocol_sees_only_its_own_uploads():
+    presigned = created(1000, filename="presigned.pdf")["mediaId"]
+    tus = tus_created(1000, filename="tus.pdf").rsplit("/", 1)[1]
+    for method in ("HEAD", "DELETE"):
+        assert api(method, f"{TUS_CREATION}/{presigned}", headers=TUS).status_code == 404
+    assert api("PATCH", f"{TUS_CREATION}/{presigned}", data=b"%PDF-",
+               headers=dict(TUS, **{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})).status_code == 404
+    assert api("GET", f"{CREATION}/{tus}").status_code == 404
+    assert api("DELETE", f"{CREATION}/{tus}").status_code == 404
+    assert upload_row(presigned) == "presigned" and upload_row(tus) == "tus", "both untouched"
+    assert api("DELETE", f"{CREATION}/{presigned}").status_code == 204
+    assert api("DELETE", f"{TUS_CREATION}/{tus}", headers=TUS).status_code == 204
 
 
 def test_creation_limits_and_bad_requests():

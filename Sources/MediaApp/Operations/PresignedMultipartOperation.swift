@@ -52,8 +52,7 @@ struct PresignedMultipartOperation {
     /// under the upload's lease (a second completion at the same time is 423).
     func complete(_ mediaId: String, parts claimed: [MultipartCompletion.Claimed],
                   organization: Organization) throws -> ResumableUploadOperation.Progress {
-        _ = try current(mediaId, organization: organization)
-        return try resumable.withLease(mediaId, organization: organization) { upload, _ in
+        try resumable.withLease(mediaId, organization: organization, kind: .presigned) { upload, _ in
             guard let held = try listed(upload) else {
                 // Assembled by an earlier completion that died before its end (its parts were
                 // checked then): `finish` inspects the assembled object.
@@ -66,8 +65,7 @@ struct PresignedMultipartOperation {
 
     /// Aborts the multipart upload; the pending media and the row go (as a tus termination).
     func abort(_ mediaId: String, organization: Organization) throws {
-        _ = try presignedUpload(mediaId, organization: organization)
-        try resumable.terminate(mediaId, organization: organization)
+        try resumable.terminate(mediaId, organization: organization, kind: .presigned)
     }
 
     // MARK: Parts
@@ -107,15 +105,6 @@ struct PresignedMultipartOperation {
 
     /// The organization's presigned upload (404 for none, or a tus upload; 410 once expired).
     private func current(_ mediaId: String, organization: Organization) throws -> ResumableUpload {
-        _ = try presignedUpload(mediaId, organization: organization)
-        return try resumable.current(mediaId, organization: organization)
-    }
-
-    private func presignedUpload(_ mediaId: String, organization: Organization) throws -> ResumableUpload {
-        guard Identifier.isWellFormed(mediaId), let upload = try environment.uploads.find(mediaId: mediaId, organizationId: organization.id),
-              upload.kind == .presigned else {
-            throw ServiceError.notFound("no presigned multipart upload \(mediaId)")
-        }
-        return upload
+        try resumable.current(mediaId, organization: organization, kind: .presigned)
     }
 }

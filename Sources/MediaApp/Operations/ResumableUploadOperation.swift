@@ -87,13 +87,21 @@ struct ResumableUploadOperation {
 
     // MARK: Reading
 
-    /// The upload as stored; 404 for none in this organization, 410 once expired.
-    func current(_ mediaId: String, organization: Organization) throws -> ResumableUpload {
-        guard Identifier.isWellFormed(mediaId), let upload = try uploads.find(mediaId: mediaId, organizationId: organization.id) else {
-            throw ServiceError.notFound("no resumable upload \(mediaId)")
-        }
+    /// The upload as stored; 404 for none of this `kind` in this organization (each protocol
+    /// sees only its own uploads), 410 once expired.
+    func current(_ mediaId: String, organization: Organization, kind: ResumableUpload.Kind = .tus) throws -> ResumableUpload {
+        let upload = try stored(mediaId, organization: organization, kind: kind)
         guard upload.expiresAt > Date() else {
             throw ServiceError(.gone, "the upload expired at \(Timestamp.rfc3339(upload.expiresAt)); start a new one")
+        }
+        return upload
+    }
+
+    /// The upload of this `kind`, expired or not; 404 otherwise.
+    private func stored(_ mediaId: String, organization: Organization, kind: ResumableUpload.Kind) throws -> ResumableUpload {
+        guard Identifier.isWellFormed(mediaId), let upload = try uploads.find(mediaId: mediaId, organizationId: organization.id),
+              upload.kind == kind else {
+            throw ServiceError.notFound("no \(kind == .tus ? "resumable" : "presigned multipart") upload \(mediaId)")
         }
         return upload
     }
@@ -106,7 +114,6 @@ struct ResumableUploadOperation {
     func append(_ mediaId: String, organization: Organization, offset: Int, length newLength: Int?, body: RequestBodySource,
                 checksum: TusHeaders.Checksum?) throws -> Progress {
         try withLease(mediaId, organization: organization) { upload, lease in
-            guard upload.kind == .tus else { throw ServiceError(.conflict, "upload \(mediaId) takes its parts straight to S3") }
             guard upload.offset == offset else {
                 throw ServiceError(.conflict, "the upload is at offset \(upload.offset), not \(offset)", details: ["offset": String(upload.offset)])
             }
@@ -276,12 +283,10 @@ struct ResumableUploadOperation {
 
     // MARK: Termination
 
-    /// tus termination: the parts, the tails, the pending media and the row go.
-    func terminate(_ mediaId: String, organization: Organization) throws {
-        guard Identifier.isWellFormed(mediaId), try uploads.find(mediaId: mediaId, organizationId: organization.id) != nil else {
-            throw ServiceError.notFound("no resumable upload \(mediaId)")
-        }
-        try withLease(mediaId, organization: organization, allowExpired: true) { upload, _ in
+    /// tus termination (or a presigned multipart abort): the parts, the tails, the pending
+    /// media and the row go.
+    func terminate(_ mediaId: String, organization: Organization, kind: ResumableUpload.Kind = .tus) throws {
+        try withLease(mediaId, organization: organization, kind: kind, allowExpired: true) { upload, _ in
             try discard(upload, media: try environment.media.find(id: mediaId, organizationId: organization.id), organization: organization)
         }
     }
@@ -335,9 +340,10 @@ struct ResumableUploadOperation {
         func release() { try? environment.uploads.unlock(mediaId: mediaId, owner: owner) }
     }
 
-    func withLease<T>(_ mediaId: String, organization: Organization, allowExpired: Bool = false,
-                              _ body: (ResumableUpload, Lease) throws -> T) throws -> T {
-        if !allowExpired { _ = try current(mediaId, organization: organization) }
+    /// Runs `body` holding the upload's lease (423 while another request holds it).
+    func withLease<T>(_ mediaId: String, organization: Organization, kind: ResumableUpload.Kind = .tus, allowExpired: Bool = false,
+                      _ body: (ResumableUpload, Lease) throws -> T) throws -> T {
+        _ = try allowExpired ? stored(mediaId, organization: organization, kind: kind) : current(mediaId, organization: organization, kind: kind)
         let lease = Lease(mediaId: mediaId, environment: environment)
         guard try lease.take() else {
             throw ServiceError(.locked, "another request is writing upload \(mediaId); try again when it has finished")

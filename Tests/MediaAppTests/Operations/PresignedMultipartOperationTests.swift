@@ -1,6 +1,7 @@
 @testable import MediaApp
 import Hashing
 import MediaCore
+import MediaHTTP
 import MediaTestSupport
 import XCTest
 
@@ -196,7 +197,7 @@ final class PresignedMultipartOperationTests: XCTestCase {
         }
     }
 
-    func testAnotherOrganizationAndATusUploadFindNothing() throws {
+    func testAnotherOrganizationAndTheOtherProtocolFindNothing() throws {
         let (upload, _) = try create(1000)
         for call in [{ _ = try self.operation.parts(upload.mediaId, organization: self.other) },
                      { _ = try self.operation.sign(upload.mediaId, numbers: [1], organization: self.other) },
@@ -210,6 +211,23 @@ final class PresignedMultipartOperationTests: XCTestCase {
         XCTAssertThrowsError(try operation.parts(tus.mediaId, organization: org)) {
             XCTAssertEqual(($0 as? ServiceError)?.code, .notFound)
         }
+        XCTAssertThrowsError(try operation.abort(tus.mediaId, organization: org)) {
+            XCTAssertEqual(($0 as? ServiceError)?.code, .notFound)
+        }
+        // And tus sees only its own uploads: HEAD, PATCH and DELETE of a presigned one are 404.
+        let resumable = ResumableUploadOperation(environment: fakes.environment)
+        XCTAssertThrowsError(try resumable.current(upload.mediaId, organization: org)) {
+            XCTAssertEqual(($0 as? ServiceError)?.code, .notFound)
+        }
+        XCTAssertThrowsError(try resumable.append(upload.mediaId, organization: org, offset: 0, length: nil,
+                                                  body: BufferedBody(Array(pdf(1000))), checksum: nil)) {
+            XCTAssertEqual(($0 as? ServiceError)?.code, .notFound)
+        }
+        XCTAssertThrowsError(try resumable.terminate(upload.mediaId, organization: org)) {
+            XCTAssertEqual(($0 as? ServiceError)?.code, .notFound)
+        }
+        XCTAssertNotNil(fakes.uploads.uploads[upload.mediaId])
+        XCTAssertNotNil(fakes.uploads.uploads[tus.mediaId])
     }
 
     func testCreationChecksTheSizeAndType() throws {
