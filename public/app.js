@@ -89,6 +89,9 @@ function operationSection(spec, op, context) {
         if (answer.body && answer.body.uploadUrl) {
           result.append(presignedNextStep(answer.body));
           context.share({ id: answer.body.mediaId });
+        } else if (answer.body && answer.body.uploadId && Array.isArray(answer.body.parts)) {
+          result.append(multipartNextStep(answer.body));
+          context.share({ id: answer.body.mediaId });
         }
       } catch (error) {
         renderFailure(result, error.message);
@@ -134,6 +137,18 @@ function presignedNextStep(ticket) {
     h('p', {}, 'Next: send the bytes straight to S3 (before ', h('code', {}, ticket.expiresAt), '), then call ',
       h('a', { href: '#op-completePresignedUpload' }, 'complete'), ' with mediaId ', h('code', {}, ticket.mediaId), '.'),
     h('pre', { class: 'code', tabindex: '0', 'aria-label': 'curl command for the upload' }, put));
+}
+
+/** After starting a presigned multipart upload: PUT each part, keep its ETag, complete. */
+function multipartNextStep(upload) {
+  const first = (upload.parts || [])[0];
+  return h('div', { class: 'next-step' },
+    h('p', {}, `Next: PUT each of the ${upload.partCount} parts (${upload.partSize} bytes each, the last what remains) `,
+      'straight to S3 at its URL and keep the ETag each PUT answers; ',
+      h('a', { href: '#op-signMultipartUploadParts' }, 'sign more parts'), ' when needed, then ',
+      h('a', { href: '#op-completeMultipartUpload' }, 'complete'), ' with every part\'s number and ETag.'),
+    first ? h('pre', { class: 'code', tabindex: '0', 'aria-label': 'curl command for the first part' },
+      [`curl -sS -i -X PUT ${shellQuote(first.url)}`, '--data-binary @PART_1_OF_YOUR_FILE'].join(' \\\n  ')) : null);
 }
 
 /** Fills this media's id, key, bucket and folder into the other forms. */

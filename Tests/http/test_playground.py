@@ -3,8 +3,8 @@ through nginx over HTTPS: every operation of the OpenAPI document is on the page
 reads as an error, an upload with variants shows 201 and its thumbnail, the variant redirect
 and the download show their images, the list answers, an async variants job is followed to
 the end, a delete names its media in the query, a resumable (tus) upload pauses and resumes,
-the page fits a phone, and the static files carry a strict Content-Security-Policy.
-Screenshots go to test-artifacts/."""
+a presigned multipart upload's answer leads to its next steps, the page fits a phone, and the
+static files carry a strict Content-Security-Policy. Screenshots go to test-artifacts/."""
 import io
 import json
 import os
@@ -326,6 +326,25 @@ def test_resumable_upload_pauses_and_resumes(page, demo_key, tmp_path):
     assert media["status"] == "ready" and media["size"] == len(data)
     assert media["checksum"] == "sha256:" + hashlib.sha256(data).hexdigest()
     screenshot(page, "playground-resumable.png")
+
+
+def test_presigned_multipart_answer_leads_to_the_next_steps(page, demo_key):
+    """Its creation form's example starts an upload; the answer explains the PUTs and fills the
+    upload's id into the other multipart forms, whose listing then answers."""
+    from selenium.webdriver.common.by import By
+
+    set_key(page, demo_key)
+    section = open_operation(page, "createMultipartUpload")
+    send(page, section, "201")
+    step = section.find_element(By.CSS_SELECTOR, ".result .next-step")
+    assert "ETag" in step.text and step.find_element(By.CSS_SELECTOR, "a[href='#op-completeMultipartUpload']")
+    assert "X-Amz-Signature" in step.find_element(By.TAG_NAME, "pre").text
+    listing = open_operation(page, "getMultipartUpload")
+    media_id = listing.find_element(By.ID, "getMultipartUpload-path-id").get_attribute("value")
+    send(page, listing, "200")
+    body = json.loads(listing.find_element(By.CSS_SELECTOR, ".result pre.json").get_attribute("textContent"))
+    assert (body["mediaId"], body["partCount"], body["parts"]) == (media_id, 4, [])
+    assert support.api("DELETE", f"/api/v1/media/upload/multipart/{media_id}").status_code == 204
 
 
 def test_page_fits_a_phone(page):
