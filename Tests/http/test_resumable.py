@@ -10,6 +10,7 @@ from tusclient import client as tus_client
 from tusclient.exceptions import TusCommunicationError, TusUploadFailed
 from tusclient.storage import filestorage
 
+from hostile_corpus import jpeg_with_sof
 from media_helpers import jpeg, objects_under, other_org, s3
 from support import BASE_URL, CA_CERT, DEMO_KEY, Hold, api, pool_children, wait_for
 from tus_helpers import (CREATION, MiB, TUS, checksum, create, created, cut_patch, expire, head, metadata, offset, patch,
@@ -206,6 +207,18 @@ def test_a_refused_file_leaves_nothing():
     assert head(location).status_code == 404
     assert objects_under(f"_staging/demo/{media_id}") == []
     assert objects_under(f"_resumable/demo/{media_id}/") == []
+
+
+def test_a_pixel_bomb_leaves_nothing():
+    data = jpeg_with_sof(64250, 64250)
+    location = created(len(data), filename="bomb.jpg")
+    media_id = location.rsplit("/", 1)[1]
+    response = patch(location, 0, data)
+    assert response.status_code == 422, response.text
+    assert api("GET", f"/api/v1/media/{media_id}").status_code == 404
+    assert head(location).status_code == 404, "the upload went with its refused media"
+    assert objects_under(f"_staging/demo/{media_id}") == []
+    assert multipart_uploads(media_id) == []
 
 
 def test_the_repair_pass_removes_an_abandoned_upload():

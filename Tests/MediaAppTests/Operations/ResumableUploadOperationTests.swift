@@ -124,6 +124,20 @@ final class ResumableUploadOperationTests: XCTestCase {
         XCTAssertEqual(fakes.storage.keys(in: "media", under: "acme/\(upload.mediaId)/"), [])
     }
 
+    func testAPixelBombLeavesNothing() throws {
+        // The imaging layer's refusal (422), not a ServiceError: the upload still goes with its media.
+        var png = OperationFixtures.png
+        png.replaceSubrange(16..<24, with: [0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF])
+        let upload = try operation.create(length: png.count, options: options("bomb.png"), metadata: "", organization: org).1
+        XCTAssertThrowsError(try append(upload, at: 0, png[...])) {
+            XCTAssertEqual(($0 as? ContractError)?.serviceError.code.status, 422, "\($0)")
+        }
+        XCTAssertNil(fakes.media.rows[upload.mediaId])
+        XCTAssertNil(fakes.uploads.uploads[upload.mediaId])
+        XCTAssertEqual(privateKeys(upload), [])
+        XCTAssertTrue(fakes.storage.multipart.isEmpty)
+    }
+
     func testADeferredLengthIsGivenLater() throws {
         let data = pdf(1000)
         let upload = try create(nil)
