@@ -106,7 +106,7 @@ public struct AppConfig: Sendable {
 
     public static func load(from environment: [String: String]) throws -> AppConfig {
         let env = EnvironmentReader(environment: environment)
-        let database = DatabaseSettings(
+        var database = DatabaseSettings(
             host: try env.string("DB_HOST", default: "127.0.0.1"),
             port: try env.int("DB_PORT", default: 3306, in: 1...65535),
             socket: env.optionalString("DB_SOCKET"),
@@ -115,6 +115,8 @@ public struct AppConfig: Sendable {
             password: environment["DB_PASSWORD"] ?? "",
             connectTimeoutSeconds: try env.int("DB_CONNECT_TIMEOUT_SECONDS", default: 2, in: 1...60),
             queryTimeoutSeconds: try env.int("DB_QUERY_TIMEOUT_SECONDS", default: 10, in: 1...600))
+        database.hosts = try env.addressList("DB_HOSTS", defaultPort: database.port)
+        database.transactionRetries = try env.int("DB_TRANSACTION_RETRIES", default: 3, in: 0...20)
         let redis = RedisSettings(
             host: try env.string("REDIS_HOST", default: "127.0.0.1"),
             port: try env.int("REDIS_PORT", default: 6379, in: 1...65535),

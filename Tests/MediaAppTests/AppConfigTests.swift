@@ -1,4 +1,5 @@
 @testable import MediaApp
+import MediaCore
 import XCTest
 
 final class AppConfigTests: XCTestCase {
@@ -29,6 +30,7 @@ final class AppConfigTests: XCTestCase {
             ("S3_EXTRA_BUCKETS", "ok-bucket,x"), ("LOG_LEVEL", "loud"), ("S3_ENDPOINT", "127.0.0.1:9000"),
             ("IMAGE_MAX_CONCURRENT_DECODES", "0"), ("IMAGE_MAX_CONCURRENT_DECODES", "many"),
             ("RECONCILE_INTERVAL_SECONDS", "-1"), ("RECONCILE_GRACE_SECONDS", "5"),
+            ("DB_HOSTS", "db1:3306,db2:x"), ("DB_HOSTS", " , "), ("DB_TRANSACTION_RETRIES", "-1"),
         ]
         for (setting, value) in cases {
             var environment = minimal
@@ -38,6 +40,20 @@ final class AppConfigTests: XCTestCase {
                 XCTAssertTrue(String(describing: error).hasPrefix("configuration error: \(setting) "))
             }
         }
+    }
+
+    func testDatabaseHostListReplacesHostAndPort() throws {
+        XCTAssertEqual(try AppConfig.load(from: minimal).database.endpoints, [NetworkAddress(host: "127.0.0.1", port: 3306)])
+        var environment = minimal
+        environment["DB_HOST"] = "ignored"
+        environment["DB_PORT"] = "3307"
+        environment["DB_HOSTS"] = "db1, db2:3310"
+        environment["DB_TRANSACTION_RETRIES"] = "5"
+        let database = try AppConfig.load(from: environment).database
+        XCTAssertEqual(database.endpoints, [NetworkAddress(host: "db1", port: 3307), NetworkAddress(host: "db2", port: 3310)],
+                       "DB_PORT is the default port of the list")
+        XCTAssertEqual(database.transactionRetries, 5)
+        XCTAssertEqual(try AppConfig.load(from: minimal).database.transactionRetries, 3)
     }
 
     func testBucketNames() {
