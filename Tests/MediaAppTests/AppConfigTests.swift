@@ -31,6 +31,7 @@ final class AppConfigTests: XCTestCase {
             ("IMAGE_MAX_CONCURRENT_DECODES", "0"), ("IMAGE_MAX_CONCURRENT_DECODES", "many"),
             ("RECONCILE_INTERVAL_SECONDS", "-1"), ("RECONCILE_GRACE_SECONDS", "5"),
             ("DB_HOSTS", "db1:3306,db2:x"), ("DB_HOSTS", " , "), ("DB_TRANSACTION_RETRIES", "-1"),
+            ("REDIS_SENTINELS", "s1:26379,s2:"), ("REDIS_MIN_REPLICAS_ACKED", "-1"), ("REDIS_WAIT_TIMEOUT_MS", "0"),
         ]
         for (setting, value) in cases {
             var environment = minimal
@@ -54,6 +55,24 @@ final class AppConfigTests: XCTestCase {
                        "DB_PORT is the default port of the list")
         XCTAssertEqual(database.transactionRetries, 5)
         XCTAssertEqual(try AppConfig.load(from: minimal).database.transactionRetries, 3)
+    }
+
+    func testSentinelsReplaceRedisHostAndPort() throws {
+        let plain = try AppConfig.load(from: minimal).redis
+        XCTAssertEqual(plain.sentinels, [])
+        XCTAssertEqual(plain.minReplicasAcked, 0)
+        XCTAssertEqual(plain.waitTimeoutMilliseconds, 500)
+        var environment = minimal
+        environment["REDIS_SENTINELS"] = "s1, s2:26380"
+        environment["REDIS_SENTINEL_PASSWORD"] = "pw"
+        environment["REDIS_MIN_REPLICAS_ACKED"] = "1"
+        environment["REDIS_WAIT_TIMEOUT_MS"] = "250"
+        let redis = try AppConfig.load(from: environment).redis
+        XCTAssertEqual(redis.sentinels, [NetworkAddress(host: "s1", port: 26379), NetworkAddress(host: "s2", port: 26380)])
+        XCTAssertEqual(redis.sentinelMaster, "media")
+        XCTAssertEqual(redis.sentinelPassword, "pw")
+        XCTAssertEqual(redis.minReplicasAcked, 1)
+        XCTAssertEqual(redis.waitTimeoutMilliseconds, 250)
     }
 
     func testBucketNames() {
