@@ -13,7 +13,7 @@ final class DatabaseErrorTests: XCTestCase {
             (.connectionError, 2002), (.hostConnectionError, 2003), (.serverGone, 2006), (.serverLost, 2013),
             (.commandsOutOfSync, 2014), (.malformedPacket, 2027), (.statementNotPrepared, 2030),
             (.tooManyConnections, 1040), (.serverShutdown, 1053), (.duplicateEntry, 1062),
-            (.lockWaitTimeout, 1205), (.deadlock, 1213), (.connectionKilled, 1927), (.nodeNotReady, 1047),
+            (.lockWaitTimeout, 1205), (.deadlock, 1213), (.connectionKilled, 1927), (.nodeNotReady, 1047), (.unknownSystemVariable, 1193),
         ]
         for (code, number) in expected { XCTAssertEqual(code.rawValue, number, "\(code)") }
     }

@@ -274,6 +274,17 @@ public final class DatabaseConnection {
     private func configureSession(_ connection: UnsafeMutablePointer<MYSQL>) throws {
         let sql = "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', tx_isolation = 'READ-COMMITTED'"
         if mysql_real_query(connection, sql, UInt(sql.utf8.count)) != 0 { throw failure(connection) }
+        guard settings.hosts.count > 1 else { return }
+        // Galera applies a transaction committed on another node a moment later: a read
+        // (and START TRANSACTION) first waits until this node has applied everything the
+        // cluster committed before it, so a write through one host is seen by the next read
+        // through any other (the read cache's revision counters rely on that). A server
+        // without Galera has no such variable (1193), and needs no wait.
+        let causal = "SET SESSION wsrep_sync_wait = 1"
+        if mysql_real_query(connection, causal, UInt(causal.utf8.count)) != 0 {
+            let error = failure(connection)
+            guard error.code == .unknownSystemVariable else { throw error }
+        }
     }
 
     private func failure(_ connection: UnsafeMutablePointer<MYSQL>) -> DatabaseError {

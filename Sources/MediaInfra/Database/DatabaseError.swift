@@ -100,6 +100,9 @@ extension DatabaseError {
         public static let deadlock = Code(ER_LOCK_DEADLOCK)
         public static let duplicateEntry = Code(ER_DUP_ENTRY)
 
+        /// `SET` of a variable this server does not have (wsrep_sync_wait without Galera).
+        public static let unknownSystemVariable = Code(ER_UNKNOWN_SYSTEM_VARIABLE)
+
         static let connectionFailures: Set<Code> = [
             .socketCreateError, .connectionError, .hostConnectionError, .ipSocketError, .unknownHost, .serverGone,
             .handshakeError, .serverLost, .tlsConnectionError, .serverLostExtended, .networkReadError,
