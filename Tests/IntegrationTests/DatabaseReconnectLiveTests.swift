@@ -48,4 +48,27 @@ final class DatabaseReconnectLiveTests: XCTestCase {
         XCTAssertEqual(runs, 2, "nothing of the first run was committed: it was run again")
         XCTAssertNotEqual(try connectionId(victim), first)
     }
+
+    func testAWriteLostInFlightIsNeverSentTwiceAndAnIdleConnectionIsCheckedFirst() throws {
+        let (victim, killer) = try victimAndKiller()
+        defer { victim.close(); killer.close() }
+        let table = "ha_once_\(UUID().uuidString.prefix(8).lowercased())"
+        try victim.executeUnprepared("CREATE TABLE \(table) (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(8) NOT NULL)")
+        defer { try? killer.executeUnprepared("DROP TABLE \(table)") }
+        func rows() throws -> Int? { try killer.queryOne("SELECT COUNT(*) AS n FROM \(table)")?.int("n") }
+
+        // No check before the write: it goes out on the dead connection, and is not resent.
+        victim.idleBeforePingSeconds = .infinity
+        try killer.execute("KILL CONNECTION \(try connectionId(victim))")
+        XCTAssertThrowsError(try victim.execute("INSERT INTO \(table) (note) VALUES ('once')")) { error in
+            XCTAssertEqual((error as? DatabaseError)?.outcomeUnknown, true, "\(error)")
+        }
+        XCTAssertEqual(try rows(), 0, "not sent again on a new connection")
+
+        // Checked before the write (as after a pause): the dead connection is found first.
+        victim.idleBeforePingSeconds = 0
+        try killer.execute("KILL CONNECTION \(try connectionId(victim))")
+        try victim.execute("INSERT INTO \(table) (note) VALUES ('once')")
+        XCTAssertEqual(try rows(), 1)
+    }
 }

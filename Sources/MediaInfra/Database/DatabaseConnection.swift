@@ -186,8 +186,9 @@ public final class DatabaseConnection {
         }
     }
 
-    /// A connection unused this long is checked with a ping before a write goes out on it.
-    static let idleBeforePingSeconds = 1.0
+    /// A connection unused this long is checked with a ping before a write goes out on it
+    /// (a round trip, paid only by writes after a pause).
+    public var idleBeforePingSeconds = 1.0
 
     /// A write outside a transaction commits on its own, so a connection lost while it was in
     /// flight leaves it applied or not: it is never sent twice (an INSERT would meet itself as
@@ -197,7 +198,7 @@ public final class DatabaseConnection {
     /// node refused without running it.
     private func writing<T>(_ body: () throws -> T) throws -> T {
         guard transactionDepth <= 0 else { return try body() }
-        if let handle, monotonicNow() - lastAnswered > Self.idleBeforePingSeconds, mysql_ping(handle) != 0 {
+        if let handle, monotonicNow() - lastAnswered >= idleBeforePingSeconds, mysql_ping(handle) != 0 {
             logger.debug("idle database connection lost; reconnecting", metadata: ["code": "\(mysql_errno(handle))"])
             abandon()
         }
