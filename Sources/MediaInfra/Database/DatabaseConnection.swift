@@ -101,7 +101,7 @@ public final class DatabaseConnection {
                 case .fail:
                     throw failure.error
                 case .outcomeUnknown:
-                    var error = failure.error as! DatabaseError
+                    guard var error = failure.error as? DatabaseError else { throw failure.error }
                     error.outcomeUnknown = true
                     throw error
                 }
@@ -128,7 +128,7 @@ public final class DatabaseConnection {
         do {
             result = try body()
         } catch {
-            transactionDepth -= 1
+            leaveTransaction()
             if (error as? DatabaseError)?.isConnectionFailure == true {
                 abandon()   // the server rolls back what the lost connection did
             } else {
@@ -139,7 +139,7 @@ public final class DatabaseConnection {
         // Outside the catch above: a COMMIT that fails must not count the transaction as left
         // twice (a negative depth disabled reconnecting for good: every later statement of
         // this thread answered "server has gone away" after a database restart).
-        transactionDepth -= 1
+        leaveTransaction()
         do {
             _ = try run("COMMIT", [], collectRows: false)
             lastAnswered = monotonicNow()
@@ -149,6 +149,10 @@ public final class DatabaseConnection {
         }
         return result
     }
+
+    /// Never below zero: a connection closed inside a nested transaction has reset the depth
+    /// already, and a negative one would leave every later transaction miscounted.
+    private func leaveTransaction() { transactionDepth = max(0, transactionDepth - 1) }
 
     /// Statements without parameters that cannot be prepared (DDL in migrations).
     public func executeUnprepared(_ sql: String) throws {
