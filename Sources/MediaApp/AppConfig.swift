@@ -106,7 +106,7 @@ public struct AppConfig: Sendable {
 
     public static func load(from environment: [String: String]) throws -> AppConfig {
         let env = EnvironmentReader(environment: environment)
-        let database = DatabaseSettings(
+        var database = DatabaseSettings(
             host: try env.string("DB_HOST", default: "127.0.0.1"),
             port: try env.int("DB_PORT", default: 3306, in: 1...65535),
             socket: env.optionalString("DB_SOCKET"),
@@ -115,11 +115,18 @@ public struct AppConfig: Sendable {
             password: environment["DB_PASSWORD"] ?? "",
             connectTimeoutSeconds: try env.int("DB_CONNECT_TIMEOUT_SECONDS", default: 2, in: 1...60),
             queryTimeoutSeconds: try env.int("DB_QUERY_TIMEOUT_SECONDS", default: 10, in: 1...600))
-        let redis = RedisSettings(
+        database.hosts = try env.addressList("DB_HOSTS", defaultPort: database.port)
+        database.transactionRetries = try env.int("DB_TRANSACTION_RETRIES", default: 3, in: 0...20)
+        var redis = RedisSettings(
             host: try env.string("REDIS_HOST", default: "127.0.0.1"),
             port: try env.int("REDIS_PORT", default: 6379, in: 1...65535),
             password: env.optionalString("REDIS_PASSWORD"),
             database: try env.int("REDIS_DB", default: 0, in: 0...15))
+        redis.sentinels = try env.addressList("REDIS_SENTINELS", defaultPort: 26379)
+        redis.sentinelMaster = try env.string("REDIS_SENTINEL_MASTER", default: "media")
+        redis.sentinelPassword = env.optionalString("REDIS_SENTINEL_PASSWORD")
+        redis.minReplicasAcked = try env.int("REDIS_MIN_REPLICAS_ACKED", default: 0, in: 0...16)
+        redis.waitTimeoutMilliseconds = try env.int("REDIS_WAIT_TIMEOUT_MS", default: 500, in: 1...60_000)
         let bucket = try env.string("S3_BUCKET")
         guard S3BucketName.isValid(bucket) else { throw ConfigError(setting: "S3_BUCKET", problem: "is not a valid bucket name: \"\(bucket)\"") }
         let privateBucket = try env.string("S3_PRIVATE_BUCKET", default: "\(bucket)-private")

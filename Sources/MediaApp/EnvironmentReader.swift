@@ -1,3 +1,5 @@
+import MediaCore
+
 /// A setting that is missing or malformed; start-up stops with this one line.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public let setting: String
@@ -35,6 +37,18 @@ struct EnvironmentReader {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
         default: throw ConfigError(setting: name, problem: "must be true or false, got \"\(text)\"")
+        }
+    }
+
+    /// `host[:port],host[:port]`: empty when the setting is unset.
+    func addressList(_ name: String, defaultPort: Int) throws -> [NetworkAddress] {
+        guard let text = optionalString(name) else { return [] }
+        do {
+            let addresses = try NetworkAddress.parseList(text, defaultPort: defaultPort)
+            guard !addresses.isEmpty else { throw ConfigError(setting: name, problem: "must list host[:port] entries, got \"\(text)\"") }
+            return addresses
+        } catch let error as NetworkAddress.ParseError {
+            throw ConfigError(setting: name, problem: error.description)
         }
     }
 

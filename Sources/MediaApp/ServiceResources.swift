@@ -23,6 +23,7 @@ public final class ServiceResources {
         quick.timeoutSeconds = min(quick.timeoutSeconds, Self.revisionCheckTimeoutSeconds)
         self.revisionChecks = RedisConnection(settings: quick)
         database.observer = { operation, seconds, error in Telemetry.databaseStatement(operation, seconds: seconds, error: error) }
+        database.transactionRetried = Telemetry.transactionRetried
     }
 
     /// The media rows; each write bumps the revisions that cached reads are checked against.

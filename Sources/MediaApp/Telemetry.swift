@@ -76,6 +76,11 @@ enum Telemetry {
         }
     }
 
+    /// A transaction run again after the server aborted it or its connection was lost.
+    static func transactionRetried(_ error: DatabaseError) {
+        region.add("media_db_transaction_retries_total{code=\"\(error.code)\"}")
+    }
+
     /// A read that could have been served by the media cache: `hit`, `miss` or `bypass`.
     static func readCache(_ result: String) {
         region.add("media_read_cache_lookups_total{result=\"\(result)\"}")

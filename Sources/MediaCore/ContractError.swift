@@ -17,3 +17,10 @@ extension ServiceError: ContractError {
     public var serviceError: ServiceError { self }
     public var logDetail: String? { nil }
 }
+
+/// A failure after which a write may have been applied or not (a database connection lost
+/// while its COMMIT was in flight). Cleanup after such a failure must not remove what the write
+/// would claim: the repair pass, which sees the outcome, judges it later.
+public protocol OutcomeUnknownError: Error {
+    var outcomeUnknown: Bool { get }
+}

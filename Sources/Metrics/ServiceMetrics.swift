@@ -31,6 +31,7 @@ public enum ServiceMetrics {
         .counter("media_s3_errors_total", labelled: true, "S3 calls of the API workers that failed, by operation and kind (http status class or transport)."),
         .histogram(databaseDuration, "MariaDB statements of the API workers, by operation."),
         .counter("media_db_errors_total", labelled: true, "MariaDB statements of the API workers that failed, by kind (connection or statement)."),
+        .counter("media_db_transaction_retries_total", labelled: true, "Transactions of the API workers run again whole, by the MariaDB error of the attempt that failed (1213 deadlock or Galera certification conflict, 1205 lock wait timeout, or a connection lost before COMMIT)."),
         .counter("media_read_cache_lookups_total", labelled: true, "Reads of a media row or list page by the API workers, by result: hit (served from the process's cache after a Redis revision check), miss, bypass (cache off or Redis unavailable)."),
         .counter("media_cache_revision_errors_total", "Writes whose revision bump could not reach Redis (other API processes may serve the old row for up to MEDIA_CACHE_SECONDS)."),
         .counter("media_transforms_total", labelled: true, "On-the-fly transforms (/img) answered, by outcome: hit (the stored derivative, no decode), made (decoded and stored), refused (signature, options, limits, budget)."),

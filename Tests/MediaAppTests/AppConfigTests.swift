@@ -1,4 +1,5 @@
 @testable import MediaApp
+import MediaCore
 import XCTest
 
 final class AppConfigTests: XCTestCase {
@@ -29,6 +30,8 @@ final class AppConfigTests: XCTestCase {
             ("S3_EXTRA_BUCKETS", "ok-bucket,x"), ("LOG_LEVEL", "loud"), ("S3_ENDPOINT", "127.0.0.1:9000"),
             ("IMAGE_MAX_CONCURRENT_DECODES", "0"), ("IMAGE_MAX_CONCURRENT_DECODES", "many"),
             ("RECONCILE_INTERVAL_SECONDS", "-1"), ("RECONCILE_GRACE_SECONDS", "5"),
+            ("DB_HOSTS", "db1:3306,db2:x"), ("DB_HOSTS", " , "), ("DB_TRANSACTION_RETRIES", "-1"),
+            ("REDIS_SENTINELS", "s1:26379,s2:"), ("REDIS_MIN_REPLICAS_ACKED", "-1"), ("REDIS_WAIT_TIMEOUT_MS", "0"),
         ]
         for (setting, value) in cases {
             var environment = minimal
@@ -38,6 +41,38 @@ final class AppConfigTests: XCTestCase {
                 XCTAssertTrue(String(describing: error).hasPrefix("configuration error: \(setting) "))
             }
         }
+    }
+
+    func testDatabaseHostListReplacesHostAndPort() throws {
+        XCTAssertEqual(try AppConfig.load(from: minimal).database.endpoints, [NetworkAddress(host: "127.0.0.1", port: 3306)])
+        var environment = minimal
+        environment["DB_HOST"] = "ignored"
+        environment["DB_PORT"] = "3307"
+        environment["DB_HOSTS"] = "db1, db2:3310"
+        environment["DB_TRANSACTION_RETRIES"] = "5"
+        let database = try AppConfig.load(from: environment).database
+        XCTAssertEqual(database.endpoints, [NetworkAddress(host: "db1", port: 3307), NetworkAddress(host: "db2", port: 3310)],
+                       "DB_PORT is the default port of the list")
+        XCTAssertEqual(database.transactionRetries, 5)
+        XCTAssertEqual(try AppConfig.load(from: minimal).database.transactionRetries, 3)
+    }
+
+    func testSentinelsReplaceRedisHostAndPort() throws {
+        let plain = try AppConfig.load(from: minimal).redis
+        XCTAssertEqual(plain.sentinels, [])
+        XCTAssertEqual(plain.minReplicasAcked, 0)
+        XCTAssertEqual(plain.waitTimeoutMilliseconds, 500)
+        var environment = minimal
+        environment["REDIS_SENTINELS"] = "s1, s2:26380"
+        environment["REDIS_SENTINEL_PASSWORD"] = "pw"
+        environment["REDIS_MIN_REPLICAS_ACKED"] = "1"
+        environment["REDIS_WAIT_TIMEOUT_MS"] = "250"
+        let redis = try AppConfig.load(from: environment).redis
+        XCTAssertEqual(redis.sentinels, [NetworkAddress(host: "s1", port: 26379), NetworkAddress(host: "s2", port: 26380)])
+        XCTAssertEqual(redis.sentinelMaster, "media")
+        XCTAssertEqual(redis.sentinelPassword, "pw")
+        XCTAssertEqual(redis.minReplicasAcked, 1)
+        XCTAssertEqual(redis.waitTimeoutMilliseconds, 250)
     }
 
     func testBucketNames() {

@@ -13,14 +13,14 @@ final class DatabaseErrorTests: XCTestCase {
             (.connectionError, 2002), (.hostConnectionError, 2003), (.serverGone, 2006), (.serverLost, 2013),
             (.commandsOutOfSync, 2014), (.malformedPacket, 2027), (.statementNotPrepared, 2030),
             (.tooManyConnections, 1040), (.serverShutdown, 1053), (.duplicateEntry, 1062),
-            (.lockWaitTimeout, 1205), (.deadlock, 1213), (.connectionKilled, 1927),
+            (.lockWaitTimeout, 1205), (.deadlock, 1213), (.connectionKilled, 1927), (.nodeNotReady, 1047), (.unknownSystemVariable, 1193),
         ]
         for (code, number) in expected { XCTAssertEqual(code.rawValue, number, "\(code)") }
     }
 
     func testLostConnectionsAreOutagesAndRetried() {
         for code: DatabaseError.Code in [.serverGone, .serverLost, .connectionError, .hostConnectionError,
-                                         .serverShutdown, .connectionKilled, .tooManyConnections] {
+                                         .serverShutdown, .connectionKilled, .tooManyConnections, .nodeNotReady] {
             XCTAssertTrue(error(code).isConnectionFailure, "\(code)")
             XCTAssertFalse(error(code).poisonsConnection, "\(code)")
             XCTAssertEqual(error(code).serviceError, .unavailable("database"), "\(code)")
@@ -53,5 +53,17 @@ final class DatabaseErrorTests: XCTestCase {
         XCTAssertEqual(unknown.code, DatabaseError.Code(rawValue: 4242))
         XCTAssertFalse(unknown.isConnectionFailure)
         XCTAssertEqual(unknown.description, "MariaDB error 4242: something new")
+    }
+
+    func testRefusalsAreTheFailuresWhereNothingRan() {
+        for code: DatabaseError.Code in [.connectionError, .hostConnectionError, .unknownHost, .tooManyConnections, .nodeNotReady] {
+            XCTAssertTrue(error(code).isRefusal, "\(code)")
+        }
+        for code: DatabaseError.Code in [.serverGone, .serverLost, .connectionKilled, .serverShutdown, .deadlock] {
+            XCTAssertFalse(error(code).isRefusal, "\(code): the statement may have run")
+        }
+        XCTAssertTrue(error(.deadlock).abortedTransaction)
+        XCTAssertTrue(error(.lockWaitTimeout).abortedTransaction)
+        XCTAssertFalse(error(.duplicateEntry).abortedTransaction)
     }
 }

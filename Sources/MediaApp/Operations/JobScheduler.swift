@@ -18,6 +18,10 @@ struct JobScheduler {
         do {
             try environment.media.setStatus(id: media.id, organizationId: media.organizationId, .processing)
             try environment.jobs.enqueue(job)
+        } catch let error as OutcomeUnknownError where error.outcomeUnknown {
+            // The job may exist and run (it was stored, just not confirmed by a replica): it
+            // keeps the lock and the status it will end, or the lock's TTL frees them.
+            throw error
         } catch {
             _ = try? environment.jobs.unlock(mediaId: media.id, owner: id)
             _ = try? environment.media.setStatus(id: media.id, organizationId: media.organizationId, media.status)

@@ -12,6 +12,8 @@ import S3
 ///   current row still claims (a variant rebuild rewrites them in place); what the store cannot
 ///   remove now is handed to `leftBehind` or, without one, left to the repair pass, which
 ///   removes unclaimed objects once past the grace;
+/// - a commit whose outcome is unknown (the database connection was lost while COMMIT was in
+///   flight) removes nothing either: the row may exist; the repair pass sees which;
 /// - a commit that finds the row changed by someone else (`Outcome.conflict`) removes nothing:
 ///   the row's new owner may claim the same keys; the repair pass judges them later.
 final class ObjectWriteSession {
@@ -32,7 +34,7 @@ final class ObjectWriteSession {
     private let windowSeconds: Double
     private(set) var written: [String] = []
     private let timer: StageTimer
-    private let log: RequestLog
+    let log: RequestLog
 
     private init(environment: OperationEnvironment, bucket: String, isPrivate: Bool, claimed: Set<String>, timer: StageTimer) throws {
         self.storage = try environment.storage()
@@ -56,6 +58,12 @@ final class ObjectWriteSession {
         let outcome: Outcome<T>
         do {
             outcome = try body(session)
+        } catch let error as OutcomeUnknownError where error.outcomeUnknown {
+            // The row's COMMIT may have gone through: the objects it would claim stay; the
+            // repair pass removes them once past the grace if the row does not exist.
+            session.log.event("commit outcome unknown; objects left for the repair pass",
+                              ["bucket": bucket, "keys": session.written.joined(separator: " ")], level: .warning)
+            throw error
         } catch {
             session.removeWritten(leftBehind: leftBehind)
             throw error

@@ -5,6 +5,10 @@ import MediaCore
 public struct DatabaseError: Error, CustomStringConvertible, Sendable {
     public let code: Code
     public let message: String
+    /// The connection was lost after a write (a COMMIT, an autocommit statement) had been
+    /// sent: the server may have applied it or not. Whoever cleans up after a failed write
+    /// must leave what the write would claim (see `OutcomeUnknownError`).
+    public var outcomeUnknown = false
 
     public init(code: Code, message: String) {
         self.code = code
@@ -25,8 +29,17 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
     /// sent on it, though the server is fine. Close it (no retry) so the next statement starts clean.
     public var poisonsConnection: Bool { code == .commandsOutOfSync || code == .malformedPacket }
 
+    /// The server never ran the statement (no connection was made, or the node refused
+    /// work): it may be sent again to another node whatever it does.
+    public var isRefusal: Bool { Code.refusals.contains(code) }
+
     /// The transaction was rolled back to break a deadlock; it may be rerun.
     public var isDeadlock: Bool { code == .deadlock }
+
+    /// The server gave up the transaction's work: a deadlock victim, a lock wait that timed
+    /// out, or (Galera) a transaction that lost certification against another node's, which
+    /// is reported as a deadlock. Nothing of it is applied; the whole of it may be rerun.
+    public var abortedTransaction: Bool { code == .deadlock || code == .lockWaitTimeout }
 
     /// A unique key refused the row.
     public var isDuplicateKey: Bool { code == .duplicateEntry }
@@ -38,6 +51,8 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         isConnectionFailure ? .unavailable("database") : ServiceError(.internalError, "database error")
     }
 }
+
+extension DatabaseError: OutcomeUnknownError {}
 
 extension DatabaseError {
     /// An error number, named after Connector/C's headers (`errmsg.h`: the client library's
@@ -69,6 +84,9 @@ extension DatabaseError {
         public static let serverShutdown = Code(ER_SERVER_SHUTDOWN)
         public static let abortingConnection = Code(ER_ABORTING_CONNECTION)
         public static let connectionKilled = Code(ER_CONNECTION_KILLED)
+        /// Galera: "WSREP has not yet prepared node for application use" (a node that left
+        /// the primary component or is still joining refuses statements with this number).
+        public static let nodeNotReady = Code(ER_UNKNOWN_COM_ERROR)
 
         // The client library was misused or misread the server: a bug, not an outage.
         public static let outOfMemory = Code(CR_OUT_OF_MEMORY)
@@ -82,10 +100,20 @@ extension DatabaseError {
         public static let deadlock = Code(ER_LOCK_DEADLOCK)
         public static let duplicateEntry = Code(ER_DUP_ENTRY)
 
+        /// `SET` of a variable this server does not have (wsrep_sync_wait without Galera).
+        public static let unknownSystemVariable = Code(ER_UNKNOWN_SYSTEM_VARIABLE)
+
         static let connectionFailures: Set<Code> = [
             .socketCreateError, .connectionError, .hostConnectionError, .ipSocketError, .unknownHost, .serverGone,
             .handshakeError, .serverLost, .tlsConnectionError, .serverLostExtended, .networkReadError,
-            .networkWriteError, .tooManyConnections, .serverShutdown, .abortingConnection, .connectionKilled,
+            .networkWriteError, .tooManyConnections, .serverShutdown, .abortingConnection, .connectionKilled, .nodeNotReady,
+        ]
+
+        /// Failures that leave no doubt the statement was never run: connecting failed, or the
+        /// node turned it away before running it.
+        static let refusals: Set<Code> = [
+            .socketCreateError, .connectionError, .hostConnectionError, .ipSocketError, .unknownHost, .handshakeError,
+            .tlsConnectionError, .tooManyConnections, .nodeNotReady,
         ]
     }
 }

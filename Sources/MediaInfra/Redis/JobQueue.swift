@@ -31,7 +31,12 @@ public struct JobQueue {
 
     // MARK: - Producing
 
-    /// Stores the job's state and queues it, in one transaction.
+    /// Stores the job's state and queues it, in one transaction, and with
+    /// REDIS_MIN_REPLICAS_ACKED set waits until that many replicas hold it: the client hears
+    /// 202 only for a job that survives a failover of the primary (else 503, see `waitForReplicas`).
+    /// A job's later state changes need no wait: each is one MULTI with its stream entry's
+    /// XACK, so a change lost in a failover brings the entry back as pending, and the job is
+    /// delivered again (at least once) rather than lost.
     public func enqueue(_ job: Job) throws {
         try prepare()
         try redis.transaction([
@@ -40,6 +45,7 @@ public struct JobQueue {
              "payload", job.payload, "createdAt", job.createdAt],
             ["XADD", Self.stream, "MAXLEN", "~", "1000000", "*", "job", job.id],
         ])
+        try redis.waitForReplicas()
     }
 
     public func job(id: String) throws -> Job? {

@@ -1,6 +1,7 @@
 import CHiredis
 import Foundation
 import Logging
+import MediaCore
 
 public struct RedisSettings: Sendable {
     public var host: String
@@ -8,6 +9,15 @@ public struct RedisSettings: Sendable {
     public var password: String?
     public var database: Int
     public var timeoutSeconds: Double
+    /// Sentinels to ask where the primary is (REDIS_SENTINELS); when set, `host`/`port` are unused.
+    public var sentinels: [NetworkAddress] = []
+    /// The name the Sentinels monitor the primary under (REDIS_SENTINEL_MASTER).
+    public var sentinelMaster = "media"
+    public var sentinelPassword: String?
+    /// Replicas that must confirm a write the client is told succeeded (REDIS_MIN_REPLICAS_ACKED).
+    public var minReplicasAcked = 0
+    /// How long to wait for them (REDIS_WAIT_TIMEOUT_MS).
+    public var waitTimeoutMilliseconds = 500
 
     public init(host: String, port: Int, password: String?, database: Int, timeoutSeconds: Double = 2) {
         self.host = host
@@ -40,12 +50,24 @@ public enum RedisError: Error, CustomStringConvertible, Sendable {
     case connection(String)
     /// Redis answered with an error reply.
     case reply(String)
+    /// The primary took a write, but fewer replicas than required confirmed it in time: it
+    /// may not survive a failover (and may still be applied), so it is not acknowledged.
+    case notReplicated(acknowledged: Int, wanted: Int)
 
     public var description: String {
         switch self {
         case .connection(let message): "Redis connection: \(message)"
         case .reply(let message): "Redis error: \(message)"
+        case .notReplicated(let acknowledged, let wanted): "Redis write confirmed by \(acknowledged) of \(wanted) replicas needed"
         }
+    }
+
+    /// The server is no longer the primary (a failover demoted it: `-READONLY`) or cannot
+    /// serve (`-MASTERDOWN` from a replica that lost its primary): ask the Sentinels again.
+    /// Either refused the command without running it, so it may be sent again.
+    public var meansPrimaryMoved: Bool {
+        guard case .reply(let message) = self else { return false }
+        return message.hasPrefix("READONLY") || message.hasPrefix("MASTERDOWN")
     }
 }
 
@@ -54,9 +76,13 @@ public enum RedisError: Error, CustomStringConvertible, Sendable {
 public final class RedisConnection {
     public let settings: RedisSettings
     private var context: UnsafeMutablePointer<redisContext>?
+    private var sentinelRotation: EndpointRotation
     private let logger = Logger(label: "redis")
 
-    public init(settings: RedisSettings) { self.settings = settings }
+    public init(settings: RedisSettings) {
+        self.settings = settings
+        self.sentinelRotation = EndpointRotation(count: max(1, settings.sentinels.count))
+    }
 
     deinit { close() }
 
@@ -66,15 +92,45 @@ public final class RedisConnection {
     }
 
     /// Sends one command (binary-safe, no varargs) and returns its reply. A connection that
-    /// went stale (Redis restarted since it was opened) is reopened and the command sent once
-    /// more; a fresh connection that fails is a real outage.
+    /// went stale (Redis restarted or failed over since it was opened) is reopened and the
+    /// command sent once more; so is one the server refused because it is no longer the
+    /// primary (the new connection asks the Sentinels where the primary is now). A fresh
+    /// connection that fails is a real outage.
     @discardableResult
     public func command(_ arguments: [String]) throws -> RedisReply {
         let wasOpen = context != nil
         do {
             return try send(arguments, on: try open())
-        } catch RedisError.connection where wasOpen {
+        } catch let error as RedisError where Self.sendAgain(after: error, wasOpen: wasOpen) {
+            close()
             return try send(arguments, on: try open())
+        }
+    }
+
+    static func sendAgain(after error: RedisError, wasOpen: Bool) -> Bool {
+        if case .connection = error { return wasOpen }
+        return error.meansPrimaryMoved
+    }
+
+    /// Waits until `minReplicasAcked` replicas have every write sent on this connection so far
+    /// (`WAIT`), else throws `notReplicated`. Called after a write the client will be told
+    /// succeeded: once a replica holds it, a failover (Sentinel promotes the most up-to-date
+    /// replica) keeps it. A connection lost meanwhile proves nothing: WAIT on a new connection
+    /// would count replicas of none of our writes, so that is `notReplicated` too.
+    public func waitForReplicas() throws {
+        let wanted = settings.minReplicasAcked
+        guard wanted > 0 else { return }
+        guard let context else { throw RedisError.notReplicated(acknowledged: 0, wanted: wanted) }
+        let acknowledged: Int
+        do {
+            acknowledged = try send(["WAIT", String(wanted), String(settings.waitTimeoutMilliseconds)], on: context).integer ?? 0
+        } catch {
+            close()
+            throw RedisError.notReplicated(acknowledged: 0, wanted: wanted)
+        }
+        if acknowledged < wanted {
+            logger.warning("redis write not confirmed by enough replicas", metadata: ["acknowledged": "\(acknowledged)", "wanted": "\(wanted)"])
+            throw RedisError.notReplicated(acknowledged: acknowledged, wanted: wanted)
         }
     }
 
@@ -107,7 +163,8 @@ public final class RedisConnection {
         let wasOpen = context != nil
         do {
             return try pipelineTransaction(commands, on: try open())
-        } catch RedisError.connection where wasOpen {
+        } catch let error as RedisError where Self.sendAgain(after: error, wasOpen: wasOpen) {
+            close()
             return try pipelineTransaction(commands, on: try open())
         }
     }
@@ -201,15 +258,62 @@ public final class RedisConnection {
 
     private func open() throws -> UnsafeMutablePointer<redisContext> {
         if let context { return context }
+        guard !settings.sentinels.isEmpty else { return try connect(host: settings.host, port: settings.port) }
+        return try openPrimary()
+    }
+
+    /// Where the Sentinels say the primary is, confirmed by the server itself (`ROLE`): right
+    /// after a failover a Sentinel may still name the old primary, now a replica or down.
+    /// Sentinels are asked in turn, the one that last answered first.
+    private func openPrimary() throws -> UnsafeMutablePointer<redisContext> {
+        var lastError = RedisError.connection("no Sentinel answered")
+        for index in sentinelRotation.attemptOrder {
+            let sentinelAddress = settings.sentinels[index]
+            let sentinel = RedisConnection(settings: RedisSettings(host: sentinelAddress.host, port: sentinelAddress.port,
+                                                                   password: settings.sentinelPassword, database: 0,
+                                                                   timeoutSeconds: settings.timeoutSeconds))
+            defer { sentinel.close() }
+            let primary: NetworkAddress
+            do {
+                let reply = try sentinel.command(["SENTINEL", "get-master-addr-by-name", settings.sentinelMaster])
+                guard let address = Sentinel.primaryAddress(reply) else {
+                    lastError = .connection("Sentinel \(sentinelAddress) knows no primary named \(settings.sentinelMaster)")
+                    continue
+                }
+                primary = address
+            } catch let error as RedisError {
+                sentinelRotation.failed(index)
+                lastError = error
+                continue
+            }
+            do {
+                let connection = try connect(host: primary.host, port: primary.port)
+                guard Sentinel.isPrimary(role: try send(["ROLE"], on: connection)) else {
+                    close()
+                    lastError = .connection("\(primary), named by Sentinel \(sentinelAddress), is not a primary (failover under way)")
+                    continue
+                }
+                sentinelRotation.connected(to: index)
+                return connection
+            } catch let error as RedisError {
+                close()
+                lastError = error
+            }
+        }
+        logger.warning("no Redis primary found", metadata: ["error": "\(lastError)"])
+        throw lastError
+    }
+
+    private func connect(host: String, port: Int) throws -> UnsafeMutablePointer<redisContext> {
         let seconds = Int(settings.timeoutSeconds)
         let timeout = timeval(tv_sec: seconds, tv_usec: Int((settings.timeoutSeconds - Double(seconds)) * 1_000_000))
-        guard let connection = redisConnectWithTimeout(settings.host, Int32(settings.port), timeout) else {
+        guard let connection = redisConnectWithTimeout(host, Int32(port), timeout) else {
             throw RedisError.connection("cannot allocate a context")
         }
         if connection.pointee.err != 0 {
             let message = Self.errorText(connection)
             redisFree(connection)
-            throw RedisError.connection(message)
+            throw RedisError.connection("\(host):\(port): \(message)")
         }
         _ = redisSetTimeout(connection, timeout)   // a hung server costs a bounded wait, not a thread
         context = connection
@@ -220,7 +324,23 @@ public final class RedisConnection {
             close()
             throw error
         }
-        logger.debug("redis connection opened", metadata: ["server": "\(settings.host):\(settings.port)"])
+        logger.debug("redis connection opened", metadata: ["server": "\(host):\(port)"])
         return connection
+    }
+}
+
+/// What Sentinel and `ROLE` answer, read.
+public enum Sentinel {
+    /// `SENTINEL get-master-addr-by-name`: `[ip, port]`, or nil for a name it does not monitor.
+    public static func primaryAddress(_ reply: RedisReply) -> NetworkAddress? {
+        guard let parts = reply.array, parts.count == 2, let host = parts[0].string, !host.isEmpty,
+              let port = parts[1].string.flatMap(Int.init), (1...65535).contains(port) else { return nil }
+        return NetworkAddress(host: host, port: port)
+    }
+
+    /// `ROLE`: `["master", offset, replicas]` on a primary; `["slave", ...]` or
+    /// `["sentinel", ...]` elsewhere.
+    public static func isPrimary(role reply: RedisReply) -> Bool {
+        reply.array?.first?.string == "master"
     }
 }

@@ -29,4 +29,18 @@ final class ObjectWriteSessionTests: XCTestCase {
         }
         XCTAssertEqual(fakes.storage.keys(in: "media"), [])
     }
+
+    /// A commit cut off in flight (the database connection lost during COMMIT).
+    private struct CommitLostInFlight: OutcomeUnknownError {
+        var outcomeUnknown: Bool { true }
+    }
+
+    func testACommitWhoseOutcomeIsUnknownKeepsTheObjects() throws {
+        XCTAssertThrowsError(try ObjectWriteSession.run(fakes.environment, bucket: "media", isPrivate: false) { session -> ObjectWriteSession.Outcome<Int> in
+            try session.put("acme/x/original.bin", .bytes([1]), contentType: "application/octet-stream")
+            return .committed(try session.commit { throw CommitLostInFlight() })
+        })
+        XCTAssertEqual(fakes.storage.keys(in: "media"), ["acme/x/original.bin"],
+                       "the row may exist: its object stays for the repair pass to judge")
+    }
 }

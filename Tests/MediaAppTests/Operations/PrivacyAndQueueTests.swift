@@ -49,6 +49,21 @@ final class PrivacyAndQueueTests: XCTestCase {
         XCTAssertEqual(fakes.jobs.locks, [:], "the lock taken for the job is released")
     }
 
+    func testAJobNoReplicaConfirmedKeepsItsLockAndStatus() throws {
+        struct NotReplicated: OutcomeUnknownError, ContractError {
+            var outcomeUnknown: Bool { true }
+            var serviceError: ServiceError { .unavailable("redis") }
+        }
+        let media = try OperationFixtures.uploaded(fakes)
+        fakes.jobs.refusesJobs = NotReplicated()
+        XCTAssertThrowsError(try JobScheduler(environment: fakes.environment).enqueue(.variants, media: media)) {
+            XCTAssertEqual(($0 as? ContractError)?.serviceError.code, .unavailable)
+        }
+        // The job may be in the queue and run: it ends the status and frees the lock itself.
+        XCTAssertEqual(fakes.media.rows[media.id]?.status, .processing)
+        XCTAssertEqual(fakes.jobs.locks.count, 1)
+    }
+
     func testAJobOnALockedMediaIsAConflict() throws {
         let media = try OperationFixtures.uploaded(fakes)
         fakes.jobs.holdLock(mediaId: media.id)
