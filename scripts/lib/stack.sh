@@ -217,6 +217,9 @@ stack_settings() {
     STACK_SETTINGS[RECONCILE_GRACE_SECONDS]=40
     # A resumable upload's writer killed mid-PATCH is displaced after 4 s, not a minute.
     STACK_SETTINGS[RESUMABLE_LOCK_SECONDS]=4
+    # nginx keeps no derivative: the tests see each /img answer media-api gives (a cropped
+    # media's old URL is 404 at once, a hit says so itself).
+    STACK_SETTINGS[TRANSFORM_CACHE_SECONDS]=0
   fi
 }
 
