@@ -66,5 +66,6 @@ direct = [float(x) / 1e6 for x in direct.split()]
 print(f"{size} MB object, median of {runs} runs (MB/s; min-max)")
 print(f"  via nginx + media-api ({label}): {statistics.median(api):8.1f}   ({min(api):.1f}-{max(api):.1f})")
 print(f"  direct from S3 (presigned):  {statistics.median(direct):8.1f}   ({min(direct):.1f}-{max(direct):.1f})")
-print(f"  ratio: {statistics.median(api) / statistics.median(direct):.2f}")
+ratio = statistics.median(api) / statistics.median(direct)
+print(f"  ratio: {ratio:.2f}   (target >= 0.80: {'met' if ratio >= 0.8 else 'missed'})")
 PY

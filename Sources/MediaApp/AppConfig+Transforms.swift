@@ -16,6 +16,10 @@ extension AppConfig {
         public var maxSourcePixels = 50_000_000
         /// New derivatives an organization may have made per minute (hits never count); 0: no limit.
         public var budgetPerMinute = 300
+        /// Seconds nginx may answer a public derivative from its own cache (`X-Accel-Expires`)
+        /// before asking again; 0: never cached there. A deleted or cropped media's old URLs
+        /// may answer from that cache for this long.
+        public var cacheSeconds = 60
 
         static func load(_ env: EnvironmentReader) throws -> Transforms {
             var transforms = Transforms()
@@ -30,6 +34,7 @@ extension AppConfig {
             transforms.maxDimension = try env.int("TRANSFORM_MAX_DIMENSION", default: 4096, in: 16...16384)
             transforms.maxSourcePixels = try env.int("TRANSFORM_MAX_SOURCE_PIXELS", default: 50_000_000, in: 1...1_000_000_000)
             transforms.budgetPerMinute = try env.int("TRANSFORM_BUDGET_PER_MINUTE", default: 300, in: 0...1_000_000)
+            transforms.cacheSeconds = try env.int("TRANSFORM_CACHE_SECONDS", default: 60, in: 0...86_400)
             return transforms
         }
 

@@ -178,7 +178,7 @@ public struct AppConfig: Sendable {
             intervalSeconds: try env.int("RECONCILE_INTERVAL_SECONDS", default: 3600, in: 0...(7 * 86400)),
             graceSeconds: try env.int("RECONCILE_GRACE_SECONDS", default: 3600, in: 10...(30 * 86400)))
         let downloads = Downloads(
-            accelRedirect: try env.bool("DOWNLOAD_ACCEL_REDIRECT", default: false),
+            accelRedirect: try env.bool("DOWNLOAD_ACCEL_REDIRECT", default: true),
             accelLocation: try env.string("DOWNLOAD_ACCEL_LOCATION", default: "/_media_download"))
         guard downloads.accelLocation.hasPrefix("/"), downloads.accelLocation.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
             throw ConfigError(setting: "DOWNLOAD_ACCEL_LOCATION", problem: "must be a path such as /_media_download")

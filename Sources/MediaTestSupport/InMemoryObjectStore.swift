@@ -19,6 +19,8 @@ public final class InMemoryObjectStore: ObjectStorage {
     public var failsReads = false
     public var failsRemoves = false
     public private(set) var writes = 0
+    /// Of those, server-side copies.
+    public private(set) var copies = 0
     /// Runs after each successful write or copy (a test moves its clock here).
     public var afterEachWrite: () -> Void = {}
 
@@ -47,9 +49,11 @@ public final class InMemoryObjectStore: ObjectStorage {
         afterEachWrite()
     }
 
-    public func copy(key: String, from sourceBucket: String, to bucket: String, contentType: String, cacheControl: String) throws {
-        guard let source = buckets[sourceBucket]?[key] else { throw ObjectStorageError.notFound(bucket: sourceBucket, key: key) }
+    public func copy(key: String, from sourceBucket: String, sourceKey: String, to bucket: String, contentType: String,
+                     cacheControl: String) throws {
+        guard let source = buckets[sourceBucket]?[sourceKey] else { throw ObjectStorageError.notFound(bucket: sourceBucket, key: sourceKey) }
         try countWrite()
+        copies += 1
         buckets[bucket, default: [:]][key] = Object(bytes: source.bytes, contentType: contentType, cacheControl: cacheControl)
         afterEachWrite()
     }

@@ -20,6 +20,9 @@ final class AppConfigTests: XCTestCase {
         XCTAssertEqual(config.storage.allowedBuckets, ["media", "media-private"])
         XCTAssertEqual(config.reconcile.intervalSeconds, 3600)
         XCTAssertEqual(config.reconcile.graceSeconds, 3600)
+        XCTAssertTrue(config.downloads.accelRedirect, "downloads go through nginx unless DOWNLOAD_ACCEL_REDIRECT=false")
+        XCTAssertEqual(config.transforms.cacheSeconds, 60)
+        XCTAssertFalse(try AppConfig.load(from: minimal.merging(["DOWNLOAD_ACCEL_REDIRECT": "false"]) { $1 }).downloads.accelRedirect)
     }
 
     func testEachBadSettingIsNamed() {
@@ -32,6 +35,7 @@ final class AppConfigTests: XCTestCase {
             ("RECONCILE_INTERVAL_SECONDS", "-1"), ("RECONCILE_GRACE_SECONDS", "5"),
             ("DB_HOSTS", "db1:3306,db2:x"), ("DB_HOSTS", " , "), ("DB_TRANSACTION_RETRIES", "-1"),
             ("REDIS_SENTINELS", "s1:26379,s2:"), ("REDIS_MIN_REPLICAS_ACKED", "-1"), ("REDIS_WAIT_TIMEOUT_MS", "0"),
+            ("TRANSFORM_CACHE_SECONDS", "-1"),
         ]
         for (setting, value) in cases {
             var environment = minimal

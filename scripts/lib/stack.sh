@@ -196,6 +196,9 @@ stack_settings() {
     [API_SOCKET_MODE]=0660
     [TRANSFORM_KEY]=$TRANSFORM_KEY
     [TRANSFORM_SALT]=$TRANSFORM_SALT
+    # Downloads through nginx (X-Accel) as deployed; DOWNLOAD_ACCEL_REDIRECT=false in the
+    # environment starts a stack whose media-api streams them itself (the other mode).
+    [DOWNLOAD_ACCEL_REDIRECT]=${DOWNLOAD_ACCEL_REDIRECT:-true}
   )
   if [[ $STACK_MODE == test ]]; then
     STACK_SETTINGS[API_SHUTDOWN_TIMEOUT_SECONDS]=5
@@ -214,6 +217,9 @@ stack_settings() {
     STACK_SETTINGS[RECONCILE_GRACE_SECONDS]=40
     # A resumable upload's writer killed mid-PATCH is displaced after 4 s, not a minute.
     STACK_SETTINGS[RESUMABLE_LOCK_SECONDS]=4
+    # nginx keeps no derivative: the tests see each /img answer media-api gives (a cropped
+    # media's old URL is 404 at once, a hit says so itself).
+    STACK_SETTINGS[TRANSFORM_CACHE_SECONDS]=0
   fi
 }
 
@@ -768,10 +774,12 @@ stack_render_nginx() {
 
 # stack_download_accel CONFIG S3_TRUSTED_CA — the X-Accel download location
 # (nginx/download-accel.conf) when the service's CONFIG hands downloads to nginx
-# (DOWNLOAD_ACCEL_REDIRECT=true), else a comment: nginx follows the one setting.
+# (DOWNLOAD_ACCEL_REDIRECT=true, also when CONFIG does not say, as the service's default),
+# else a comment: nginx follows the one setting.
 stack_download_accel() {
   local config=$1 ca=$2 accel location
-  accel=$(stack_env_value "$config" DOWNLOAD_ACCEL_REDIRECT || true)
+  accel=$(stack_env_value "$config" DOWNLOAD_ACCEL_REDIRECT ||
+          stack_env_value "$STACK_REPO_DIR/config.env.example" DOWNLOAD_ACCEL_REDIRECT || true)
   if [[ $accel != true && $accel != 1 ]]; then
     echo "        # X-Accel-Redirect downloads: off (DOWNLOAD_ACCEL_REDIRECT is not true)."
     return 0

@@ -83,10 +83,12 @@ final class ObjectWriteSession {
         }
     }
 
-    /// Copies `key` from `sourceBucket` into the session's bucket (a privacy move).
-    func copy(_ key: String, from sourceBucket: String, contentType: String) throws {
+    /// Copies `sourceKey` (by default `key`) from `sourceBucket` into the session's bucket as
+    /// `key` (a privacy move, or a staged object published), without its bytes passing here.
+    func copy(_ key: String, from sourceBucket: String, sourceKey: String? = nil, contentType: String) throws {
         try noting(key) {
-            try storage.copy(key: key, from: sourceBucket, to: bucket, contentType: contentType, cacheControl: cacheControl)
+            try storage.copy(key: key, from: sourceBucket, sourceKey: sourceKey ?? key, to: bucket, contentType: contentType,
+                             cacheControl: cacheControl)
         }
     }
 

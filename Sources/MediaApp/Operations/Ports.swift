@@ -17,7 +17,7 @@ public protocol ObjectStorage: AnyObject {
     /// Only `ObjectWriteSession` calls this: it notes the key first and cleans up on failure.
     func write(_ content: ObjectContent, bucket: String, key: String, contentType: String, cacheControl: String) throws
     /// Copies `key` of `sourceBucket` to the same key of `bucket` with new headers.
-    func copy(key: String, from sourceBucket: String, to bucket: String, contentType: String, cacheControl: String) throws
+    func copy(key: String, from sourceBucket: String, sourceKey: String, to bucket: String, contentType: String, cacheControl: String) throws
     /// Streams an object; a missing one throws `ObjectStorageError.notFound`.
     func read(bucket: String, key: String, _ onData: (UnsafeRawBufferPointer) throws -> Void) throws
     func remove(bucket: String, keys: [String]) throws

@@ -75,14 +75,23 @@ struct PresignedUploadOperation {
     /// `complete` at the same time is 409, never a second writer). A type that is not allowed or
     /// an object over `maxBytes` (UPLOAD_MAX_BYTES; a resumable upload's own limit) is removed
     /// with its row (415/413); a missing object is 409.
-    func complete(_ media: Media, generateVariants: Bool, organization: Organization, maxBytes: Int? = nil) throws -> Media {
+    /// `onlyWrittenByService`: the staged object was assembled by this service (a multipart
+    /// upload it completed) and no one holds a URL that writes it, so the object inspected is
+    /// the one S3 copies to the final key (up to S3's 5 GiB copy limit) instead of uploading
+    /// the inspected bytes again.
+    func complete(_ media: Media, generateVariants: Bool, organization: Organization, maxBytes: Int? = nil,
+                  onlyWrittenByService: Bool = false) throws -> Media {
         try JobScheduler(environment: environment).withLock(media) { current in
             try completeLocked(current, generateVariants: generateVariants, organization: organization,
-                               maxBytes: maxBytes ?? config.limits.uploadMaxBytes)
+                               maxBytes: maxBytes ?? config.limits.uploadMaxBytes, onlyWrittenByService: onlyWrittenByService)
         }
     }
 
-    private func completeLocked(_ media: Media, generateVariants: Bool, organization: Organization, maxBytes: Int) throws -> Media {
+    /// The largest object a single S3 CopyObject takes.
+    static let copyLimit = 5 << 30
+
+    private func completeLocked(_ media: Media, generateVariants: Bool, organization: Organization, maxBytes: Int,
+                                onlyWrittenByService: Bool) throws -> Media {
         guard media.status == .pending else {
             throw ServiceError(.conflict, "media \(media.id) is \(media.status.rawValue), not awaiting an upload")
         }
@@ -127,7 +136,11 @@ struct PresignedUploadOperation {
                                       fileExtension: $0.format.fileExtension).text
                 }.store(.file(path: staged.path))
             }
-            try session.put(key.text, .file(path: staged.path), contentType: inspection.type.mimeType)
+            if onlyWrittenByService && staged.size <= Self.copyLimit {
+                try session.copy(key.text, from: staging.bucket, sourceKey: staging.key, contentType: inspection.type.mimeType)
+            } else {
+                try session.put(key.text, .file(path: staged.path), contentType: inspection.type.mimeType)
+            }
             HoldPoint.uploadObjectsWritten.reach(subjects: [media.filename, media.id])
             guard try session.commit({ try store.markCompleted(completed) }) else {
                 return .conflict("media \(media.id) was completed by another request")

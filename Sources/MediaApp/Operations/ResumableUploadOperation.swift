@@ -252,8 +252,11 @@ struct ResumableUploadOperation {
                 // Assembled by an earlier request that died before the end: the staged object is there.
             }
             do {
+                // The staged object is the multipart upload just completed: its part URLs (a
+                // presigned multipart's) died with it, so S3 may copy what was inspected.
                 completed = try PresignedUploadOperation(environment: environment)
-                    .complete(media, generateVariants: false, organization: organization, maxBytes: config.resumable.maxBytes)
+                    .complete(media, generateVariants: false, organization: organization, maxBytes: config.resumable.maxBytes,
+                              onlyWrittenByService: true)
             } catch {
                 // Refused (type, markup, pixels, size; the error may be the imaging layer's):
                 // `complete` removed the media and its staged object, so the upload goes too.

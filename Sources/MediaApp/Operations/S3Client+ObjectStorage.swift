@@ -10,8 +10,9 @@ extension S3Client: ObjectStorage {
         }
     }
 
-    public func copy(key: String, from sourceBucket: String, to bucket: String, contentType: String, cacheControl: String) throws {
-        _ = try copyObject(sourceBucket: sourceBucket, sourceKey: key, bucket: bucket, key: key,
+    public func copy(key: String, from sourceBucket: String, sourceKey: String, to bucket: String, contentType: String,
+                     cacheControl: String) throws {
+        _ = try copyObject(sourceBucket: sourceBucket, sourceKey: sourceKey, bucket: bucket, key: key,
                            replacing: (contentType: contentType, cacheControl: cacheControl, metadata: nil))
     }
 

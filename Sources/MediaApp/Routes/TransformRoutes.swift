@@ -48,8 +48,21 @@ enum TransformRoutes {
         // A derivative's bytes never change for its URL (keys carry the source's version).
         response.headers.set("Cache-Control", media.isPrivate ? "private, max-age=3600" : "public, max-age=31536000, immutable")
         if variesWithAccept { response.headers.set("Vary", "Accept") }
+        if let seconds = nginxCacheSeconds(media, options, settings), response.status == 200 {
+            response.headers.set("X-Accel-Expires", String(seconds))
+        }
         response.headers.set("X-Transform", output.outcome)
         return response
+    }
+
+    /// How long nginx may keep this answer (nginx/media.conf.template caches only what carries
+    /// X-Accel-Expires): public derivatives only, never past the URL's own expiry; nil: not at all.
+    static func nginxCacheSeconds(_ media: Media, _ options: TransformOptions, _ settings: AppConfig.Transforms,
+                                  now: Double = Date().timeIntervalSince1970) -> Int? {
+        guard !media.isPrivate, settings.cacheSeconds > 0 else { return nil }
+        var seconds = settings.cacheSeconds
+        if let expires = options.expires { seconds = min(seconds, Int(Double(expires) - now)) }
+        return seconds > 0 ? seconds : nil
     }
 
     /// The media whose current original `source` names; 404 for anything else, before any fetch.

@@ -31,6 +31,7 @@ final class PresignedUploadOperationTests: XCTestCase {
         let done = try operation.complete(media, generateVariants: true, organization: org)
         XCTAssertEqual(done.status, .ready)
         XCTAssertEqual(fakes.storage.object("media", done.objectKey)?.bytes, OperationFixtures.png)
+        XCTAssertEqual(fakes.storage.copies, 0, "a presigned PUT URL may still write the staged key: the inspected bytes are uploaded")
         XCTAssertEqual(fakes.storage.keys(in: "media", under: "acme/\(media.id)/").count, 6)
         XCTAssertEqual(staging(media), [], "the staged object is removed")
         XCTAssertEqual(fakes.jobs.locks, [:], "the lock is released")

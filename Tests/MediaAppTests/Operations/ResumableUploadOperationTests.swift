@@ -57,6 +57,8 @@ final class ResumableUploadOperationTests: XCTestCase {
         XCTAssertEqual(media.size, data.count)
         XCTAssertEqual(media.checksum, "sha256:" + SHA256.hash(data).hexString)
         XCTAssertEqual(fakes.storage.object("media", media.objectKey)?.bytes, data)
+        XCTAssertEqual(fakes.storage.object("media", media.objectKey)?.contentType, "application/pdf")
+        XCTAssertEqual(fakes.storage.copies, 1, "the inspected staged object is copied by S3, not uploaded again")
         XCTAssertEqual(privateKeys(upload), [], "tails and the staged object are gone")
         XCTAssertNil(fakes.uploads.uploads[upload.mediaId])
         XCTAssertTrue(fakes.storage.multipart.isEmpty)
