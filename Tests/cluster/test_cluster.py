@@ -169,6 +169,11 @@ class Load:
         if response.status_code == 200:
             with self.lock:
                 self.cropped[media_id] = (body["width"] // 2, body["height"] // 2)
+        if response.status_code == 404:
+            # Another client's crop replaced the original (new key) since this one read it.
+            now = session.get(LB + f"/api/v1/media/{media_id}", timeout=TIMEOUT)
+            superseded = now.status_code == 200 and now.json()["objectKey"] != body["objectKey"]
+            return superseded, 404
         # 409: the media is being processed (an async job holds it): a correct answer.
         return response.status_code in (200, 409), response.status_code
 

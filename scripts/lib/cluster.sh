@@ -196,7 +196,7 @@ cluster_redis_start() {
   touch "$dir/was-started"
   cluster_spawn "$host" "$host" redis-server --port 6379 --bind "$address" 127.0.0.1 --protected-mode no \
     --dir "$dir" --appendonly yes --appendfsync everysec --daemonize no --logfile "" \
-    --replica-announce-ip "$address" "${replica[@]}"
+    --replica-announce-ip "$address" --min-replicas-to-write 1 --min-replicas-max-lag 10 "${replica[@]}"
 }
 
 cluster_sentinel_start() {
