@@ -315,6 +315,9 @@ global
 defaults
     mode tcp
     timeout connect 2s
+    # /healthz answers within 2 s even while a dependency is down: a slower answer is not a
+    # dead host (at inter's 500 ms a health check would take both hosts out at once).
+    timeout check 3s
     timeout client 120s
     timeout server 120s
     retries 3
