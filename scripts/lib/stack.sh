@@ -221,6 +221,14 @@ stack_settings() {
     # media's old URL is 404 at once, a hit says so itself).
     STACK_SETTINGS[TRANSFORM_CACHE_SECONDS]=0
   fi
+  # A caller that runs the stack as one host of several (scripts/test-cluster) points it at
+  # shared servers: STACK_SETTING_OVERRIDES is an associative array of KEY=value.
+  if [[ $(declare -p STACK_SETTING_OVERRIDES 2>/dev/null) == "declare -A"* ]]; then
+    local key
+    for key in "${!STACK_SETTING_OVERRIDES[@]}"; do
+      STACK_SETTINGS[$key]=${STACK_SETTING_OVERRIDES[$key]}
+    done
+  fi
 }
 
 # Value of a setting for this stack: ours if set, else config.env.example's default.
@@ -357,11 +365,11 @@ stack_ensure_tls() {
     return 0
   fi
   stack_log "creating the server certificate for localhost"
-  cat >"$dir/server.ext" <<'EOF'
+  cat >"$dir/server.ext" <<EOF
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1
+subjectAltName=${STACK_TLS_NAMES:-DNS:localhost,IP:127.0.0.1,IP:::1}
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid:always
 EOF
@@ -594,7 +602,7 @@ stack_launch_s3() {
   (umask 077 && stack_s3_config >"$dir/s3.json")
   # Every port explicit (defaults include 8080, 8181, 9101); no telemetry; -volume.max=0
   # sizes by free disk (a small max makes new buckets fail); preStop 0 so stop is quick.
-  stack_spawn s3 "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+  stack_spawn s3 "$weed" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind="${STACK_LISTEN_ADDRESS:-127.0.0.1}" \
     -master.port="$STACK_WEED_MASTER_PORT" -master.port.grpc="$STACK_WEED_MASTER_GRPC_PORT" \
     -master.volumeSizeLimitMB=64 -master.telemetry=false \
     -volume.port="$STACK_WEED_VOLUME_PORT" -volume.port.grpc="$STACK_WEED_VOLUME_GRPC_PORT" \
@@ -813,8 +821,8 @@ stack_nginx_conf_for_stack() {
     "ACCESS_LOG=$STACK_LOGS/nginx-access.log" \
     "TEMP_DIR=$dir/temp" \
     "SERVER_NAME=localhost" \
-    "HTTPS_LISTEN=127.0.0.1:$STACK_HTTPS_PORT" \
-    "HTTP_LISTEN=127.0.0.1:$STACK_HTTP_PORT" \
+    "HTTPS_LISTEN=${STACK_LISTEN_ADDRESS:-127.0.0.1}:$STACK_HTTPS_PORT" \
+    "HTTP_LISTEN=${STACK_LISTEN_ADDRESS:-127.0.0.1}:$STACK_HTTP_PORT" \
     "HTTPS_PORT_SUFFIX=:$STACK_HTTPS_PORT" \
     "TLS_CERT=$STACK_TLS/server.pem" \
     "TLS_KEY=$STACK_TLS/server.key" \

@@ -5,6 +5,12 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+
+    public init(version: Int, name: String, statements: [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
 }
 
 public enum Migrations {
