@@ -1,0 +1,78 @@
+/// Substring search over filenames through an index of their 3-grams (`media_filename_grams`):
+/// a filename containing the search text contains every 3-gram of it, so the media holding the
+/// rarest few grams of the text are the only candidates, and `LIKE` confirms them. Without it a
+/// search that matches nothing read every filename of the organization (10 s at 1,000,000).
+///
+/// The column's collation (utf8mb4_unicode_ci) folds case and accents, so "cafe" matches
+/// "Café.jpg". Grams stand for ASCII text exactly (lowercased), which covers that folding only
+/// for ASCII filenames: any other filename gets the `nonASCIIMarker` row instead, and every
+/// gram search also confirms those media with `LIKE`.
+public enum FilenameGrams {
+    public static let length = 3
+    /// The one row of a filename that is not ASCII. Grams are `VARBINARY(3)`, so the empty
+    /// string is distinct from every real gram (three spaces included).
+    public static let nonASCIIMarker = ""
+
+    /// The distinct grams of ASCII `text`, lowercased, in sorted order; nil if `text` is not
+    /// ASCII; empty if it is shorter than a gram.
+    public static func grams(of text: String) -> [String]? {
+        let bytes = Array(text.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let lowered = bytes.map { (0x41...0x5a).contains($0) ? $0 + 0x20 : $0 }
+        guard lowered.count >= length else { return [] }
+        var grams = Set<String>()
+        for start in 0...(lowered.count - length) {
+            grams.insert(String(decoding: lowered[start..<(start + length)], as: UTF8.self))
+        }
+        return grams.sorted()
+    }
+
+    /// The index rows of a filename: its grams, or the marker when it is not ASCII.
+    public static func rows(forFilename filename: String) -> [String] {
+        grams(of: filename) ?? [nonASCIIMarker]
+    }
+}
+
+/// How `MediaStore.list` finds the media whose filename contains a search text.
+public enum FilenameSearchPlan: Equatable, Sendable {
+    /// `LIKE` over the organization's rows, as before the index: for text shorter than a gram
+    /// (too many candidates to be worth it) or not ASCII (the collation's accent folding has
+    /// no gram form).
+    case scan
+    /// Intersect the media of some of these grams (the rarest: `rarest`), then confirm with `LIKE`.
+    case grams([String])
+
+    public init(search: String) {
+        if let grams = FilenameGrams.grams(of: search), !grams.isEmpty {
+            self = .grams(grams)
+        } else {
+            self = .scan
+        }
+    }
+
+    /// Grams whose rows are counted to find the rarest: a long text has many, and a few spread
+    /// over it are enough to find a rare one.
+    public static let maxCounted = 8
+    /// Rows counted per gram at most: a gram with this many is "common" and its exact count does
+    /// not matter (counting stops there, so the choice costs a bounded index read).
+    public static let countCap = 5_000
+    /// How many grams' media are intersected: more cuts the candidates less than it costs.
+    public static let intersected = 3
+    /// Rows a walk along the sort order may examine before it gives up (`LIMIT ROWS EXAMINED`).
+    public static let walkRowsExamined = 20_000
+
+    /// Up to `maxCounted` of `grams`, spread evenly (first and last included).
+    public static func counted(_ grams: [String]) -> [String] {
+        guard grams.count > maxCounted else { return grams }
+        return (0..<maxCounted).map { grams[$0 * (grams.count - 1) / (maxCounted - 1)] }
+    }
+
+    /// The `intersected` grams with the fewest rows, rarest first (ties by gram, so the plan is stable).
+    public static func rarest(_ counts: [(gram: String, rows: Int)]) -> [(gram: String, rows: Int)] {
+        Array(counts.sorted { ($0.rows, $0.gram) < ($1.rows, $1.gram) }.prefix(intersected))
+    }
+
+    /// Every counted gram reached the cap: the text is common, so walking the sort order with
+    /// `LIKE` finds a page early, and is tried first (bounded by `walkRowsExamined`).
+    public static func walksSortOrderFirst(rarestRows: Int) -> Bool { rarestRows >= countCap }
+}

@@ -1,0 +1,57 @@
+import MediaCore
+import XCTest
+
+final class FilenameSearchTests: XCTestCase {
+    func testGramsAreTheDistinctLowercasedTrigramsInOrder() {
+        XCTAssertEqual(FilenameGrams.grams(of: "Beach.JPG"), [".jp", "ach", "bea", "ch.", "eac", "h.j", "jpg"])
+        XCTAssertEqual(FilenameGrams.grams(of: "aaaa"), ["aaa"])
+        XCTAssertEqual(FilenameGrams.grams(of: "ab"), [])
+        XCTAssertEqual(FilenameGrams.grams(of: "a%_ b"), ["%_ ", "_ b", "a%_"])
+    }
+
+    func testNonASCIITextHasNoGramsAndAFilenameGetsTheMarker() {
+        XCTAssertNil(FilenameGrams.grams(of: "café.jpg"))
+        XCTAssertEqual(FilenameGrams.rows(forFilename: "café.jpg"), [FilenameGrams.nonASCIIMarker])
+        XCTAssertEqual(FilenameGrams.rows(forFilename: "ok.png"), [".pn", "k.p", "ok.", "png"])
+        XCTAssertEqual(FilenameGrams.rows(forFilename: "a"), [])
+        XCTAssertFalse(FilenameGrams.grams(of: "   ")!.contains(FilenameGrams.nonASCIIMarker), "three spaces are a gram, not the marker")
+    }
+
+    /// Every gram of a text is a gram of any filename containing it (case aside): what makes
+    /// the intersection a superset of the matches.
+    func testAContainedTextsGramsAreASubsetOfTheFilenames() {
+        let filename = "Summer-Holiday_00042.jpeg"
+        for text in ["summer", "HOLIDAY", "y_0", "0042.jp", "mer-hol"] {
+            XCTAssertTrue(Set(FilenameGrams.grams(of: text)!).isSubset(of: FilenameGrams.grams(of: filename)!), text)
+        }
+    }
+
+    func testPlanScansShortOrNonASCIITextAndUsesGramsOtherwise() {
+        XCTAssertEqual(FilenameSearchPlan(search: "ab"), .scan)
+        XCTAssertEqual(FilenameSearchPlan(search: "café"), .scan)
+        XCTAssertEqual(FilenameSearchPlan(search: "Cat"), .grams(["cat"]))
+        XCTAssertEqual(FilenameSearchPlan(search: "zzyzx"), .grams(["yzx", "zyz", "zzy"]))
+    }
+
+    func testCountedGramsAreSpreadOverALongText() {
+        let grams = (0..<20).map { String(format: "%03d", $0) }
+        let counted = FilenameSearchPlan.counted(grams)
+        XCTAssertEqual(counted.count, FilenameSearchPlan.maxCounted)
+        XCTAssertEqual(counted.first, "000")
+        XCTAssertEqual(counted.last, "019")
+        XCTAssertEqual(Set(counted).count, counted.count)
+        XCTAssertEqual(FilenameSearchPlan.counted(["abc", "bcd"]), ["abc", "bcd"])
+    }
+
+    func testRarestAreTheFewestRowsFirstWithStableTies() {
+        let rarest = FilenameSearchPlan.rarest([("bea", 5000), ("zzy", 3), ("ach", 40), ("eac", 40), ("xyz", 0)])
+        XCTAssertEqual(rarest.map(\.gram), ["xyz", "zzy", "ach"])
+        XCTAssertEqual(FilenameSearchPlan.rarest([("abc", 1)]).map(\.gram), ["abc"])
+    }
+
+    func testOnlyATextWhoseGramsAreAllCommonWalksTheSortOrder() {
+        XCTAssertTrue(FilenameSearchPlan.walksSortOrderFirst(rarestRows: FilenameSearchPlan.countCap))
+        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: FilenameSearchPlan.countCap - 1))
+        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: 0))
+    }
+}
