@@ -67,6 +67,7 @@ public final class Reconciler {
         for bucket in [storage.bucket, storage.privateBucket] { try scanBucket(bucket, prefix: orgPrefix) }
         try scanBucket(storage.privateBucket, prefix: ObjectKey.stagingPrefix + orgPrefix, staged: true)
         try scanRows()
+        try scanSearchIndex()
         output(summary.line)
         return summary
     }
@@ -156,6 +157,33 @@ public final class Reconciler {
             }
             guard rows.count == Self.rowPageSize, let last = rows.last else { return }
             after = last.id
+        }
+    }
+
+    /// The filename index and the live counts, which the rows' writes keep in step: checked
+    /// page by page (bounded memory), after the passes above finished interrupted deletes.
+    private func scanSearchIndex() throws {
+        let index = MediaSearchIndex(database: resources.database)
+        var after: String? = ""
+        while let start = after {
+            let page = try index.unindexed(after: start, organizationId: organization?.id, limit: Self.rowPageSize)
+            for media in page.media {
+                summary.unindexed += 1
+                output("unindexed \(media.id): filename \"\(media.filename)\" is not in the search index as it should be")
+                try repair(media.id) {
+                    try index.reindex(mediaId: media.id)
+                    return "filename indexed"
+                }
+            }
+            after = page.next
+        }
+        for count in try index.miscounted(organizationId: organization?.id) {
+            summary.miscounted += 1
+            output("miscounted \(count.slug): the counter says \(count.counted) live media, the rows \(count.actual)")
+            try repair(count.slug) {
+                try index.recount(organizationId: count.organizationId)
+                return "counted again"
+            }
         }
     }
 
