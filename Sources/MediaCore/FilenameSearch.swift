@@ -16,15 +16,21 @@ public enum FilenameGrams {
     /// The distinct grams of ASCII `text`, lowercased, in sorted order; nil if `text` is not
     /// ASCII; empty if it is shorter than a gram.
     public static func grams(of text: String) -> [String]? {
+        gramsInTextOrder(of: text)?.sorted()
+    }
+
+    /// The same grams in the order they first occur in `text`.
+    public static func gramsInTextOrder(of text: String) -> [String]? {
         let bytes = Array(text.utf8)
         guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
         let lowered = bytes.map { (0x41...0x5a).contains($0) ? $0 + 0x20 : $0 }
         guard lowered.count >= length else { return [] }
-        var grams = Set<String>()
+        var seen = Set<String>(), grams: [String] = []
         for start in 0...(lowered.count - length) {
-            grams.insert(String(decoding: lowered[start..<(start + length)], as: UTF8.self))
+            let gram = String(decoding: lowered[start..<(start + length)], as: UTF8.self)
+            if seen.insert(gram).inserted { grams.append(gram) }
         }
-        return grams.sorted()
+        return grams
     }
 
     /// The index rows of a filename: its grams, or the marker when it is not ASCII.
@@ -39,11 +45,12 @@ public enum FilenameSearchPlan: Equatable, Sendable {
     /// (too many candidates to be worth it) or not ASCII (the collation's accent folding has
     /// no gram form).
     case scan
-    /// Intersect the media of some of these grams (the rarest: `rarest`), then confirm with `LIKE`.
+    /// Intersect the media of some of these grams (in text order; the rarest: `rarest`), then
+    /// confirm with `LIKE`.
     case grams([String])
 
     public init(search: String) {
-        if let grams = FilenameGrams.grams(of: search), !grams.isEmpty {
+        if let grams = FilenameGrams.gramsInTextOrder(of: search), !grams.isEmpty {
             self = .grams(grams)
         } else {
             self = .scan
@@ -67,9 +74,18 @@ public enum FilenameSearchPlan: Equatable, Sendable {
         return (0..<maxCounted).map { grams[$0 * (grams.count - 1) / (maxCounted - 1)] }
     }
 
-    /// The `intersected` grams with the fewest rows, rarest first (ties by gram, so the plan is stable).
+    /// The `intersected` grams with the fewest rows, rarest first. `counts` is in text order;
+    /// grams whose count reached the cap are alike as far as is known, so those are taken
+    /// spread over the text (first, last, between): grams far apart are the least likely to
+    /// occur together by chance (in "beach-sunset", "bea" and "set" rather than "bea" and "eac").
     public static func rarest(_ counts: [(gram: String, rows: Int)]) -> [(gram: String, rows: Int)] {
-        Array(counts.sorted { ($0.rows, $0.gram) < ($1.rows, $1.gram) }.prefix(intersected))
+        let known = counts.enumerated().filter { $0.element.rows < countCap }
+            .sorted { ($0.element.rows, $0.offset) < ($1.element.rows, $1.offset) }.map(\.element)
+        guard known.count < intersected else { return Array(known.prefix(intersected)) }
+        let common = counts.filter { $0.rows >= countCap }
+        let wanted = min(intersected - known.count, common.count)
+        guard wanted > 1 else { return known + common.prefix(wanted) }
+        return known + (0..<wanted).map { common[$0 * (common.count - 1) / (wanted - 1)] }
     }
 
     /// Every counted gram reached the cap: the text is common, so walking the sort order with

@@ -30,7 +30,8 @@ final class FilenameSearchTests: XCTestCase {
         XCTAssertEqual(FilenameSearchPlan(search: "ab"), .scan)
         XCTAssertEqual(FilenameSearchPlan(search: "café"), .scan)
         XCTAssertEqual(FilenameSearchPlan(search: "Cat"), .grams(["cat"]))
-        XCTAssertEqual(FilenameSearchPlan(search: "zzyzx"), .grams(["yzx", "zyz", "zzy"]))
+        XCTAssertEqual(FilenameSearchPlan(search: "zzyzx"), .grams(["zzy", "zyz", "yzx"]), "in text order")
+        XCTAssertEqual(FilenameSearchPlan(search: "AaaA"), .grams(["aaa"]))
     }
 
     func testCountedGramsAreSpreadOverALongText() {
@@ -43,10 +44,21 @@ final class FilenameSearchTests: XCTestCase {
         XCTAssertEqual(FilenameSearchPlan.counted(["abc", "bcd"]), ["abc", "bcd"])
     }
 
-    func testRarestAreTheFewestRowsFirstWithStableTies() {
-        let rarest = FilenameSearchPlan.rarest([("bea", 5000), ("zzy", 3), ("ach", 40), ("eac", 40), ("xyz", 0)])
-        XCTAssertEqual(rarest.map(\.gram), ["xyz", "zzy", "ach"])
+    func testRarestAreTheFewestRowsFirstWithTiesInTextOrder() {
+        let cap = FilenameSearchPlan.countCap
+        let rarest = FilenameSearchPlan.rarest([("bea", cap), ("zzy", 3), ("eac", 40), ("ach", 40), ("xyz", 0)])
+        XCTAssertEqual(rarest.map(\.gram), ["xyz", "zzy", "eac"])
         XCTAssertEqual(FilenameSearchPlan.rarest([("abc", 1)]).map(\.gram), ["abc"])
+    }
+
+    func testGramsAtTheCapAreTakenSpreadOverTheText() {
+        let cap = FilenameSearchPlan.countCap
+        let text = ["bea", "eac", "ach", "ch-", "h-s", "-su", "sun", "uns", "nse", "set"].map { (gram: $0, rows: cap) }
+        XCTAssertEqual(FilenameSearchPlan.rarest(text).map(\.gram), ["bea", "h-s", "set"])
+        var oneKnown = text
+        oneKnown[4].rows = 10
+        XCTAssertEqual(FilenameSearchPlan.rarest(oneKnown).map(\.gram), ["h-s", "bea", "set"])
+        XCTAssertEqual(FilenameSearchPlan.rarest(Array(text.prefix(1))).map(\.gram), ["bea"])
     }
 
     func testOnlyATextWhoseGramsAreAllCommonWalksTheSortOrder() {

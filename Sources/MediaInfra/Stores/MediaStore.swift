@@ -108,7 +108,8 @@ public struct MediaStore {
     }
 
     /// The media holding every one of `grams` (none: no ASCII media), and every non-ASCII
-    /// filename's media, which only `LIKE` can judge (`FilenameGrams`).
+    /// filename's media, which only `LIKE` can judge (`FilenameGrams`). The two never share a
+    /// media (a filename has grams or the marker), so UNION ALL: no temporary table to dedupe.
     static func candidates(_ grams: [String], organizationId: String) -> ListSource {
         var text = "(", parameters: [DatabaseValue] = []
         if let first = grams.first {
@@ -118,7 +119,7 @@ public struct MediaStore {
                 text += " JOIN media_filename_grams \(g) ON \(g).organization_id = g0.organization_id AND \(g).gram = ? AND \(g).media_id = g0.media_id"
                 parameters.append(.text(gram))
             }
-            text += " WHERE g0.organization_id = ? AND g0.gram = ? UNION "
+            text += " WHERE g0.organization_id = ? AND g0.gram = ? UNION ALL "
             parameters += [.text(organizationId), .text(first)]
         }
         text += "SELECT media_id FROM media_filename_grams WHERE organization_id = ? AND gram = ?) c JOIN media m ON m.id = c.media_id"
