@@ -35,11 +35,13 @@ final class FilenameSearchTests: XCTestCase {
     }
 
     func testCountedGramsAreSpreadOverALongText() {
-        let grams = (0..<20).map { String(format: "%03d", $0) }
+        let grams = (0..<40).map { String(format: "%03d", $0) }
         let counted = FilenameSearchPlan.counted(grams)
         XCTAssertEqual(counted.count, FilenameSearchPlan.maxCounted)
         XCTAssertEqual(counted.first, "000")
-        XCTAssertEqual(counted.last, "019")
+        XCTAssertEqual(counted.last, "039")
+        let words = FilenameGrams.gramsInTextOrder(of: "beach-sunset")!
+        XCTAssertEqual(FilenameSearchPlan.counted(words), words, "two words: every gram counted, the rare one where they meet too")
         XCTAssertEqual(Set(counted).count, counted.count)
         XCTAssertEqual(FilenameSearchPlan.counted(["abc", "bcd"]), ["abc", "bcd"])
     }

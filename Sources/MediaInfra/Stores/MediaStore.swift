@@ -84,6 +84,9 @@ public struct MediaStore {
                 if walked.count == query.limit { rows = walked }
             }
             source = Self.candidates(rarest[0].rows == 0 ? [] : rarest.map(\.gram), organizationId: organization.id)
+            if rows == nil && rarest[0].rows < FilenameSearchPlan.countCap {
+                return try listAllMatches(query, source: source, conditions: conditions, parameters, in: organization)
+            }
         }
         let pageRows = try rows ?? page(query, source: source, conditions: conditions, parameters)
         let items = try withVariants(pageRows.map { Self.media($0, organization) })
@@ -99,6 +102,20 @@ public struct MediaStore {
             }
         }
         return (items, total)
+    }
+
+    /// Few candidates (fewer than the rarest gram's rows): one statement finds every match in
+    /// list order, which gives the total and the page's ids at once; the page is then read by
+    /// id. Measured at 1,000,000 media: the intersection was the cost, and the page and the
+    /// COUNT each paid it.
+    private func listAllMatches(_ query: MediaListQuery, source: ListSource, conditions: String, _ parameters: [DatabaseValue],
+                                in organization: Organization) throws -> (items: [Media], total: Int) {
+        let ids = try database.query(
+            "SELECT m.id FROM \(source.text) WHERE \(conditions) ORDER BY \(Self.orderBy(query))",
+            source.parameters + parameters).compactMap { $0["id"] }
+        let pageIds = Array(ids.dropFirst(query.offset).prefix(query.limit))
+        let found = try find(ids: pageIds, in: organization)
+        return (pageIds.compactMap { found[$0] }, ids.count)
     }
 
     /// Where a list reads its rows from (`m` is the media row).
@@ -134,16 +151,20 @@ public struct MediaStore {
     /// statement after that many rows (with what it found so far).
     private func page(_ query: MediaListQuery, source: ListSource, conditions: String, _ parameters: [DatabaseValue],
                       rowsExamined: Int? = nil) throws -> [DatabaseRow] {
+        try database.query("""
+            SELECT \(Self.columns("m")) FROM \(source.text) WHERE \(conditions)
+            ORDER BY \(Self.orderBy(query)) LIMIT ? OFFSET ?\(rowsExamined.map { " ROWS EXAMINED \($0)" } ?? "")
+            """, source.parameters + parameters + [.int(query.limit), .int(query.offset)])
+    }
+
+    static func orderBy(_ query: MediaListQuery) -> String {
         let column = switch query.sort {
         case .createdAt: "created_at"
         case .filename: "filename"
         case .size: "size"
         }
         let direction = query.order == .asc ? "ASC" : "DESC"
-        return try database.query("""
-            SELECT \(Self.columns("m")) FROM \(source.text) WHERE \(conditions)
-            ORDER BY m.\(column) \(direction), m.id \(direction) LIMIT ? OFFSET ?\(rowsExamined.map { " ROWS EXAMINED \($0)" } ?? "")
-            """, source.parameters + parameters + [.int(query.limit), .int(query.offset)])
+        return "m.\(column) \(direction), m.id \(direction)"
     }
 
     /// Media from rows of a query joining their variants (`variantColumns`): consecutive rows
