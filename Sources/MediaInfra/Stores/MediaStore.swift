@@ -84,7 +84,9 @@ public struct MediaStore {
                 if walked.count == query.limit { rows = walked }
             }
             source = Self.candidates(rarest[0].rows == 0 ? [] : rarest.map(\.gram), organizationId: organization.id)
-            if rows == nil && rarest[0].rows < FilenameSearchPlan.countCap {
+            // Few candidates, or a walk that found less than a page (so fewer than 1 in
+            // `walkRowsExamined / limit` rows match): every match fits one answer.
+            if rows == nil {
                 return try listAllMatches(query, source: source, conditions: conditions, parameters, in: organization)
             }
         }
@@ -104,10 +106,9 @@ public struct MediaStore {
         return (items, total)
     }
 
-    /// Few candidates (fewer than the rarest gram's rows): one statement finds every match in
-    /// list order, which gives the total and the page's ids at once; the page is then read by
-    /// id. Measured at 1,000,000 media: the intersection was the cost, and the page and the
-    /// COUNT each paid it.
+    /// One statement finds every match in list order, which gives the total and the page's ids
+    /// at once; the page is then read by id. Measured at 1,000,000 media: the intersection was
+    /// the cost, and the page and the COUNT each paid it.
     private func listAllMatches(_ query: MediaListQuery, source: ListSource, conditions: String, _ parameters: [DatabaseValue],
                                 in organization: Organization) throws -> (items: [Media], total: Int) {
         let ids = try database.query(
