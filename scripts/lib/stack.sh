@@ -215,6 +215,11 @@ stack_settings() {
     # A resumable upload's writer killed mid-PATCH is displaced after 4 s, not a minute.
     STACK_SETTINGS[RESUMABLE_LOCK_SECONDS]=4
   fi
+  # A benchmark's own settings, as KEY=VALUE words (e.g. MEDIA_CACHE_SECONDS=0).
+  local override
+  for override in ${STACK_SETTING_OVERRIDES:-}; do
+    STACK_SETTINGS[${override%%=*}]=${override#*=}
+  done
 }
 
 # Value of a setting for this stack: ours if set, else config.env.example's default.
@@ -818,9 +823,9 @@ stack_nginx_conf_for_stack() {
     "CLIENT_MAX_BODY_SIZE=$(stack_nginx_body_limit "$upload")" \
     "JSON_MAX_BYTES=$json" \
     "DOWNLOAD_ACCEL=$accel" \
-    "RATE_LIMIT=200r/s" \
+    "RATE_LIMIT=${STACK_RATE_LIMIT:-200r/s}" \
     "RATE_BURST=400" \
-    "ADDRESS_RATE_LIMIT=400r/s" \
+    "ADDRESS_RATE_LIMIT=${STACK_RATE_LIMIT:-400r/s}" \
     "ADDRESS_RATE_BURST=800" \
     "HEALTH_RATE_LIMIT=20r/s" \
     "HEALTH_RATE_BURST=40"
