@@ -126,7 +126,7 @@ stack_db_admin -N -B media -e "SELECT COUNT(*) FROM media FORCE INDEX (PRIMARY) 
 
 printf 'before: %s\n' "$(uptime)" >"$results/uptime.txt"
 if [[ ${BENCH_DB_SQL:-0} == 1 ]]; then
-  BENCH_LABEL=sql-buffer-pool-2G stack_with_env python3 bench/lib/db_million.py sql "$results"
+  BENCH_LABEL=sql-like-only stack_with_env python3 bench/lib/db_million.py sql "$results"
 fi
 stack_with_env python3 bench/lib/db_million.py api "$results"
 stack_mediactl org create empty --name "Empty organization" --if-not-exists >&2

@@ -285,7 +285,7 @@ def report(results):
                 line = open(os.path.join(results, f"reconcile-{org}-{name}.txt")).read().strip().splitlines()
                 print(f"- `mediactl reconcile --org {org} {what}`: {r['seconds']} s, peak RSS {r['maxRssKB'] / 1024:.1f} MB; "
                       f"`{line[-1] if line else ''}`")
-    sql = load(os.environ.get("BENCH_LABEL", "sql-buffer-pool-2G"))
+    sql = load("sql-like-only")
     if sql:
         print("\n| LIKE-only SQL (as before the index) | rows | page ms | COUNT(*) ms |\n|---|---|---|---|")
         for name, entry in sql["cases"].items():
