@@ -84,8 +84,9 @@ public struct MediaStore {
                 if walked.count == query.limit { rows = walked }
             }
             source = Self.candidates(rarest[0].rows == 0 ? [] : rarest.map(\.gram), organizationId: organization.id)
-            // Few candidates, or a walk that found less than a page (so fewer than 1 in
-            // `walkRowsExamined / limit` rows match): every match fits one answer.
+            // Few candidates, or a walk that found less than a page (fewer than 1 in
+            // `walkRowsExamined / limit` rows match, or the page lies deep): every match is
+            // listed in one answer.
             if rows == nil {
                 return try listAllMatches(query, source: source, conditions: conditions, parameters, in: organization)
             }
