@@ -172,12 +172,16 @@ public enum Reconciliation {
         public var stale = 0
         public var pending = 0
         public var deleting = 0
+        /// Live media whose filename's search index rows are missing or wrong.
+        public var unindexed = 0
+        /// Organizations whose live media counter differs from their rows.
+        public var miscounted = 0
         /// Problems repaired by `--fix`.
         public var fixed = 0
 
         public init() {}
 
-        public var problems: Int { missing + orphans + stale + pending + deleting }
+        public var problems: Int { missing + orphans + stale + pending + deleting + unindexed + miscounted }
 
         /// 0 when consistent or everything found was fixed, 1 otherwise.
         public var exitCode: Int32 { problems > fixed ? 1 : 0 }
@@ -185,7 +189,8 @@ public enum Reconciliation {
         /// The last line of the report, for scripts and monitoring.
         public var line: String {
             "reconcile: checked \(rowsChecked) rows, \(objectsChecked) objects; missing \(missing), orphans \(orphans), "
-                + "stale \(stale), pending \(pending), deleting \(deleting), fixed \(fixed)"
+                + "stale \(stale), pending \(pending), deleting \(deleting), unindexed \(unindexed), miscounted \(miscounted), "
+                + "fixed \(fixed)"
         }
     }
 }

@@ -13,6 +13,9 @@ struct Reconcile: AdminSubcommand {
     @ArgumentParser.Flag(help: "Repair what is found (without it nothing changes).")
     var fix = false
 
+    @ArgumentParser.Flag(help: "Check only the filename search index and the media counts (no bucket is listed).")
+    var searchIndexOnly = false
+
     @Option(help: ArgumentHelp("Leave objects and rows younger than this alone.", valueName: "minutes"))
     var graceMinutes = 60
 
@@ -26,6 +29,6 @@ struct Reconcile: AdminSubcommand {
 
     func run(_ admin: AdminCommands, config: AppConfig) throws -> Int32 {
         let policy = Reconciliation.Policy(graceSeconds: Double(graceMinutes) * 60, pendingSeconds: Double(pendingHours) * 3600)
-        return try admin.reconcile(Reconciler.Options(orgSlug: org, fix: fix, policy: policy))
+        return try admin.reconcile(Reconciler.Options(orgSlug: org, fix: fix, policy: policy, searchIndexOnly: searchIndexOnly))
     }
 }

@@ -108,7 +108,7 @@ final class ReconciliationTests: XCTestCase {
         summary.rowsChecked = 3
         summary.objectsChecked = 10
         XCTAssertEqual(summary.exitCode, 0)
-        XCTAssertEqual(summary.line, "reconcile: checked 3 rows, 10 objects; missing 0, orphans 0, stale 0, pending 0, deleting 0, fixed 0")
+        XCTAssertEqual(summary.line, "reconcile: checked 3 rows, 10 objects; missing 0, orphans 0, stale 0, pending 0, deleting 0, unindexed 0, miscounted 0, fixed 0")
         summary.orphans = 2
         summary.missing = 1
         XCTAssertEqual(summary.exitCode, 1)

@@ -243,7 +243,8 @@ def check_jobs(load, timeout=180):
     return 0
 
 
-RECONCILE = re.compile(r"missing (\d+), orphans (\d+), stale (\d+), pending (\d+), deleting (\d+)")
+RECONCILE = re.compile(r"missing (\d+), orphans (\d+), stale (\d+), pending (\d+), deleting (\d+), "
+                       r"unindexed (\d+), miscounted (\d+)")
 
 
 def reconcile_problems():

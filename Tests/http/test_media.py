@@ -154,6 +154,33 @@ def test_list_pagination_search_type_and_sorting():
             assert values == sorted(values, reverse=(order == "desc")), (sort, order, values)
 
 
+def test_search_follows_uploads_and_deletes_and_the_total_stays_exact():
+    """Search reads the filename index and the total the organization's counter: both are
+    written with the media row, so an upload is found at once and a deleted media never."""
+    tag = uuid.uuid4().hex[:10]
+    total = lambda: api("GET", "/api/v1/media/list", params={"limit": 1}).json()["total"]
+
+    def found(search, **query):
+        response = api("GET", "/api/v1/media/list", params={"search": search, "limit": 100, **query})
+        assert response.status_code == 200, response.text
+        return {m["id"] for m in response.json()["items"]}, response.json()["total"]
+
+    start = total()
+    plain, accented, upper = (uploaded(filename=name)["id"] for name in
+                              (f"{tag}-one.jpg", f"Café-{tag}.jpg", f"x{tag.upper()}x.jpg"))
+    assert found(tag) == ({plain, accented, upper}, 3)
+    assert found(f"cafe-{tag}") == ({accented}, 1), "a non-ASCII filename is matched as the collation folds it"
+    assert found(f"{tag}-ONE") == ({plain}, 1)
+    assert found(f"{tag}x", sort="filename", order="asc") == ({upper}, 1)
+    assert found(f"zz{tag}") == (set(), 0)
+    assert total() == start + 3
+
+    assert api("DELETE", "/api/v1/media/", params={"id": plain}).status_code == 200
+    assert found(tag) == ({accented, upper}, 2)
+    assert found(f"{tag}-one") == (set(), 0)
+    assert total() == start + 2
+
+
 @pytest.mark.parametrize("query,field", [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"offset": -1}, "offset"),
                                          ({"limit": "x"}, "limit"), ({"sort": "id"}, "sort"), ({"order": "sideways"}, "order"),
                                          ({"limit": "99999999999999999999999"}, "limit")])

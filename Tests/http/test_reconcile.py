@@ -16,8 +16,8 @@ from support import BIN_DIR, api, mediactl
 
 ORG = "reconcile-test"
 SUMMARY = re.compile(r"^reconcile: checked (\d+) rows, (\d+) objects; missing (\d+), orphans (\d+), stale (\d+), "
-                     r"pending (\d+), deleting (\d+), fixed (\d+)$")
-FIELDS = ("rows", "objects", "missing", "orphans", "stale", "pending", "deleting", "fixed")
+                     r"pending (\d+), deleting (\d+), unindexed (\d+), miscounted (\d+), fixed (\d+)$")
+FIELDS = ("rows", "objects", "missing", "orphans", "stale", "pending", "deleting", "unindexed", "miscounted", "fixed")
 
 
 def reconcile(*arguments):
@@ -34,13 +34,17 @@ def now_args(*extra):
     return ("--org", ORG, "--grace-minutes", "0", "--pending-hours", "0", *extra)
 
 
-def mark_deleting(media_id):
-    """A delete interrupted after marking the row: what a crash between the steps leaves."""
+def sql(statement):
+    """Runs `statement` as the database's admin (writes behind the service's back); False if it cannot."""
     socket = os.environ.get("MEDIA_DB_ADMIN_SOCKET", "")
-    result = subprocess.run(["mariadb", "--no-defaults", f"--socket={socket}", "--user=root", "media", "-e",
-                             f"UPDATE media SET deleting_at = UTC_TIMESTAMP(3) WHERE id = '{media_id}'"],
+    result = subprocess.run(["mariadb", "--no-defaults", f"--socket={socket}", "--user=root", "media", "-e", statement],
                             capture_output=True, text=True)
     return result.returncode == 0
+
+
+def mark_deleting(media_id):
+    """A delete interrupted after marking the row: what a crash between the steps leaves."""
+    return sql(f"UPDATE media SET deleting_at = UTC_TIMESTAMP(3) WHERE id = '{media_id}'")
 
 
 def new_id():
@@ -107,6 +111,7 @@ def test_reconcile_reports_then_repairs_then_finds_nothing(key):
     assert found["stale"] == 1, result.stdout
     assert found["pending"] == 1, result.stdout
     assert found["deleting"] == (1 if deleting else 0), result.stdout
+    assert found["miscounted"] == (1 if deleting else 0), "the row was marked behind the counter's back"
     assert found["fixed"] == 0 and found["rows"] >= 4
     assert thumbnail["objectKey"] in result.stdout and orphan_private in result.stdout and pending_id in result.stdout
     assert abandoned_staged in result.stdout and pending_staged not in result.stdout
@@ -114,7 +119,8 @@ def test_reconcile_reports_then_repairs_then_finds_nothing(key):
 
     result, fixed = reconcile(*now_args("--fix"))
     assert result.returncode == 0, result.stdout
-    assert fixed["fixed"] == fixed["missing"] + fixed["orphans"] + fixed["stale"] + fixed["pending"] + fixed["deleting"]
+    assert fixed["fixed"] == fixed["missing"] + fixed["orphans"] + fixed["stale"] + fixed["pending"] + fixed["deleting"] \
+        + fixed["unindexed"] + fixed["miscounted"]
     assert fixed["fixed"] >= 6, result.stdout
     assert not head(public, orphan_public) and not head(private, orphan_private) and not head(public, stale)
     assert not head(private, abandoned_staged) and not head(private, pending_staged)
@@ -129,7 +135,35 @@ def test_reconcile_reports_then_repairs_then_finds_nothing(key):
 
     result, again = reconcile(*now_args())
     assert result.returncode == 0, result.stdout
-    assert [again[name] for name in ("missing", "orphans", "stale", "pending", "deleting", "fixed")] == [0] * 6, result.stdout
+    assert [again[name] for name in ("missing", "orphans", "stale", "pending", "deleting", "unindexed", "miscounted", "fixed")] \
+        == [0] * 8, result.stdout
+
+
+def test_search_index_and_count_written_behind_the_services_back_are_reported_then_repaired(key):
+    reconcile(*now_args("--fix"))
+    tag = f"reindex{uuid.uuid4().hex[:10]}"
+    media = uploaded(jpeg(), key=key, org=ORG, filename=f"{tag}.jpg")
+    # Each list below is asked once (its own search text or limit): the read cache cannot
+    # answer for the writes made behind the service's back.
+    listing = lambda search: api("GET", "/api/v1/media/list", key=key, params={"search": search}).json()
+    total = lambda limit: api("GET", "/api/v1/media/list", key=key, params={"limit": limit}).json()["total"]
+    assert [m["id"] for m in listing(tag)["items"]] == [media["id"]]
+    before = total(1)
+    assert sql(f"DELETE FROM media_filename_grams WHERE media_id = '{media['id']}' AND gram = 'rei'")
+    org_id = f"(SELECT id FROM organizations WHERE slug = '{ORG}')"
+    assert sql(f"UPDATE organization_media_counts SET live = live + 5 WHERE organization_id = {org_id} LIMIT 1")
+    assert listing(tag.upper())["items"] == [], "the search reads the index"
+    assert total(2) == before + 5, "the total reads the counter"
+
+    result, found = reconcile(*now_args("--search-index-only"))
+    assert (result.returncode, found["unindexed"], found["miscounted"], found["rows"]) == (1, 1, 1, 0), result.stdout
+    assert media["id"] in result.stdout and f"miscounted {ORG}" in result.stdout
+    result, found = reconcile(*now_args())
+    assert (result.returncode, found["unindexed"], found["miscounted"]) == (1, 1, 1), result.stdout
+    result, fixed = reconcile(*now_args("--fix"))
+    assert (result.returncode, fixed["unindexed"], fixed["miscounted"], fixed["fixed"]) == (0, 1, 1, 2), result.stdout
+    assert [m["id"] for m in listing(tag.title())["items"]] == [media["id"]]
+    assert total(3) == before
 
 
 def test_a_young_object_is_left_alone_within_the_grace_period(key):

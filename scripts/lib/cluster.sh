@@ -266,16 +266,9 @@ cluster_stack_configure() {
   stack_configure "$CLUSTER_DATA/$host" "$CLUSTER_APP_PORT" test "$CLUSTER_BIN_DIR"
   export STACK_LISTEN_ADDRESS=0.0.0.0
   export STACK_TLS_NAMES="DNS:localhost,IP:127.0.0.1,IP:$net.10,IP:$net.11,IP:$net.12"
-  declare -gA STACK_SETTING_OVERRIDES=(
-    [DB_HOSTS]=$net.21:3306,$net.22:3306,$net.23:3306
-    [DB_HOST]=$net.21
-    [DB_PORT]=3306
-    [REDIS_SENTINELS]=$net.31:26379,$net.32:26379,$net.33:26379
-    [REDIS_SENTINEL_MASTER]=media
-    [REDIS_MIN_REPLICAS_ACKED]=1
-    [S3_ENDPOINT]=http://$net.50:$((CLUSTER_APP_PORT + 4))
-    [CDN_BASE_URL]=http://$net.50:$((CLUSTER_APP_PORT + 4))/media
-  )
+  export STACK_SETTING_OVERRIDES="DB_HOSTS=$net.21:3306,$net.22:3306,$net.23:3306 DB_HOST=$net.21 DB_PORT=3306
+    REDIS_SENTINELS=$net.31:26379,$net.32:26379,$net.33:26379 REDIS_SENTINEL_MASTER=media REDIS_MIN_REPLICAS_ACKED=1
+    S3_ENDPOINT=http://$net.50:$((CLUSTER_APP_PORT + 4)) CDN_BASE_URL=http://$net.50:$((CLUSTER_APP_PORT + 4))/media"
 }
 
 # The cluster's secrets and TLS, made once and copied to every stack so all hosts share the

@@ -221,14 +221,12 @@ stack_settings() {
     # media's old URL is 404 at once, a hit says so itself).
     STACK_SETTINGS[TRANSFORM_CACHE_SECONDS]=0
   fi
-  # A caller that runs the stack as one host of several (scripts/test-cluster) points it at
-  # shared servers: STACK_SETTING_OVERRIDES is an associative array of KEY=value.
-  if [[ $(declare -p STACK_SETTING_OVERRIDES 2>/dev/null) == "declare -A"* ]]; then
-    local key
-    for key in "${!STACK_SETTING_OVERRIDES[@]}"; do
-      STACK_SETTINGS[$key]=${STACK_SETTING_OVERRIDES[$key]}
-    done
-  fi
+  # A caller's own settings, as KEY=VALUE words: a benchmark's (MEDIA_CACHE_SECONDS=0), or
+  # scripts/test-cluster's, which points each host's stack at the shared servers.
+  local override
+  for override in ${STACK_SETTING_OVERRIDES:-}; do
+    STACK_SETTINGS[${override%%=*}]=${override#*=}
+  done
 }
 
 # Value of a setting for this stack: ours if set, else config.env.example's default.
@@ -834,9 +832,9 @@ stack_nginx_conf_for_stack() {
     "CLIENT_MAX_BODY_SIZE=$(stack_nginx_body_limit "$upload")" \
     "JSON_MAX_BYTES=$json" \
     "DOWNLOAD_ACCEL=$accel" \
-    "RATE_LIMIT=200r/s" \
+    "RATE_LIMIT=${STACK_RATE_LIMIT:-200r/s}" \
     "RATE_BURST=400" \
-    "ADDRESS_RATE_LIMIT=400r/s" \
+    "ADDRESS_RATE_LIMIT=${STACK_RATE_LIMIT:-400r/s}" \
     "ADDRESS_RATE_BURST=800" \
     "HEALTH_RATE_LIMIT=20r/s" \
     "HEALTH_RATE_BURST=40"

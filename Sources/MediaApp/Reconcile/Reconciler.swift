@@ -21,11 +21,16 @@ public final class Reconciler {
         public var orgSlug: String?
         public var fix: Bool
         public var policy: Reconciliation.Policy
+        /// Only the filename index and the counts (no bucket is listed): after rows were
+        /// loaded behind the service's back, say.
+        public var searchIndexOnly: Bool
 
-        public init(orgSlug: String? = nil, fix: Bool = false, policy: Reconciliation.Policy = Reconciliation.Policy()) {
+        public init(orgSlug: String? = nil, fix: Bool = false, policy: Reconciliation.Policy = Reconciliation.Policy(),
+                    searchIndexOnly: Bool = false) {
             self.orgSlug = orgSlug
             self.fix = fix
             self.policy = policy
+            self.searchIndexOnly = searchIndexOnly
         }
     }
 
@@ -62,11 +67,14 @@ public final class Reconciler {
                + "\(organization.map { "organization \($0.slug)" } ?? "every organization") in buckets \(storage.bucket) and "
                + "\(storage.privateBucket); grace \(Int(policy.graceSeconds / 60)) min, pending after \(Int(policy.pendingSeconds / 3600)) h")
         let orgPrefix = organization.map { "\($0.slug)/" } ?? ""
-        // First: an expired upload's pending media and staged parts go with it.
-        try sweepResumableUploads(orgPrefix: orgPrefix)
-        for bucket in [storage.bucket, storage.privateBucket] { try scanBucket(bucket, prefix: orgPrefix) }
-        try scanBucket(storage.privateBucket, prefix: ObjectKey.stagingPrefix + orgPrefix, staged: true)
-        try scanRows()
+        if !options.searchIndexOnly {
+            // First: an expired upload's pending media and staged parts go with it.
+            try sweepResumableUploads(orgPrefix: orgPrefix)
+            for bucket in [storage.bucket, storage.privateBucket] { try scanBucket(bucket, prefix: orgPrefix) }
+            try scanBucket(storage.privateBucket, prefix: ObjectKey.stagingPrefix + orgPrefix, staged: true)
+            try scanRows()
+        }
+        try scanSearchIndex()
         output(summary.line)
         return summary
     }
@@ -156,6 +164,36 @@ public final class Reconciler {
             }
             guard rows.count == Self.rowPageSize, let last = rows.last else { return }
             after = last.id
+        }
+    }
+
+    /// The filename index and the live counts, which the rows' writes keep in step: checked
+    /// page by page (bounded memory), after the passes above finished interrupted deletes.
+    /// What is younger than the grace period is left alone here too (a test or an operator
+    /// writing behind the service's back is not raced by media-worker's own pass).
+    private func scanSearchIndex() throws {
+        let index = MediaSearchIndex(database: resources.database)
+        var after: String? = ""
+        while let start = after {
+            let page = try index.unindexed(after: start, organizationId: organization?.id, limit: Self.rowPageSize,
+                                           graceSeconds: policy.graceSeconds)
+            for media in page.media {
+                summary.unindexed += 1
+                output("unindexed \(media.id): filename \"\(media.filename)\" is not in the search index as it should be")
+                try repair(media.id) {
+                    try index.reindex(mediaId: media.id)
+                    return "filename indexed"
+                }
+            }
+            after = page.next
+        }
+        for count in try index.miscounted(organizationId: organization?.id, graceSeconds: policy.graceSeconds) {
+            summary.miscounted += 1
+            output("miscounted \(count.slug): the counter says \(count.counted) live media, the rows \(count.actual)")
+            try repair(count.slug) {
+                try index.recount(organizationId: count.organizationId)
+                return "counted again"
+            }
         }
     }
 

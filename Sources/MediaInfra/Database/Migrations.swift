@@ -5,11 +5,16 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+    /// Runs after the statements, before the version is recorded: fills what they created,
+    /// in bounded batches, and must resume where a run cut short left off.
+    public let backfill: (@Sendable (DatabaseConnection) throws -> Void)?
 
-    public init(version: Int, name: String, statements: [String]) {
+    public init(version: Int, name: String, statements: [String],
+                backfill: (@Sendable (DatabaseConnection) throws -> Void)? = nil) {
         self.version = version
         self.name = name
         self.statements = statements
+        self.backfill = backfill
     }
 }
 
@@ -122,6 +127,31 @@ public enum Migrations {
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
             """,
         ]),
+        Migration(version: 4, name: "filename search index and media counts", statements: [
+            // The 3-grams of each live media's lowercased filename (FilenameGrams), written in
+            // the transaction that writes the row; removed when its delete starts (and by
+            // cascade with the row). The key serves both the gram lookups and their joins.
+            """
+            CREATE TABLE IF NOT EXISTS media_filename_grams (
+                organization_id CHAR(36) CHARACTER SET ascii NOT NULL,
+                gram VARBINARY(3) NOT NULL,
+                media_id CHAR(36) CHARACTER SET ascii NOT NULL,
+                PRIMARY KEY (organization_id, gram, media_id),
+                KEY media_filename_grams_media (media_id),
+                CONSTRAINT media_filename_grams_media_fk FOREIGN KEY (media_id) REFERENCES media (id) ON DELETE CASCADE
+            ) ENGINE=InnoDB
+            """,
+            // Live (not deleting) media per organization, spread over slots so that concurrent
+            // inserts rarely wait for one another's row lock; the count is their sum.
+            """
+            CREATE TABLE IF NOT EXISTS organization_media_counts (
+                organization_id CHAR(36) CHARACTER SET ascii NOT NULL,
+                slot TINYINT UNSIGNED NOT NULL,
+                live BIGINT NOT NULL,
+                PRIMARY KEY (organization_id, slot)
+            ) ENGINE=InnoDB
+            """,
+        ], backfill: { connection in try MediaSearchIndex(database: connection).backfill() }),
     ]
 }
 
@@ -149,6 +179,7 @@ public struct Migrator {
         var appliedNow: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
             for statement in migration.statements { try connection.executeUnprepared(statement) }
+            try migration.backfill?(connection)
             try connection.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))",
                                    [.int(migration.version), .text(migration.name)])
             appliedNow.append(migration.version)

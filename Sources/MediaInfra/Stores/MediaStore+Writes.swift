@@ -1,7 +1,9 @@
 import MediaCore
 
 extension MediaStore {
-    /// Inserts a media row and its variants in one transaction.
+    var searchIndex: MediaSearchIndex { MediaSearchIndex(database: database) }
+
+    /// Inserts a media row, its variants, its filename's index rows and its count, in one transaction.
     public func insert(_ media: Media) throws {
         try changing(media.id, organizationId: media.organizationId) { try database.transaction {
             try database.execute("""
@@ -14,6 +16,8 @@ extension MediaStore {
                       .optional(media.alt), .optional(media.caption), .optional(media.description), .bool(media.isPrivate),
                       .text(media.status.rawValue)])
             try insertVariants(media.variants, mediaId: media.id)
+            try searchIndex.index(mediaId: media.id, organizationId: media.organizationId, filename: media.filename)
+            try searchIndex.adjustCount(organizationId: media.organizationId, by: 1)
         } }
     }
 
@@ -38,21 +42,30 @@ extension MediaStore {
                   .text(media.bucket), .text(media.id), .text(media.organizationId)]) }
     }
 
-    /// Hides the media from every read while its objects are removed; a delete that stops
-    /// half-way is finished by repeating it.
+    /// Hides the media from every read while its objects are removed (it leaves the search
+    /// index and the count at once); a delete that stops half-way is finished by repeating it.
     public func markDeleting(id: String, in organization: Organization) throws {
-        try changing(id, organizationId: organization.id) {
-            try database.execute("UPDATE media SET deleting_at = COALESCE(deleting_at, UTC_TIMESTAMP(3)) WHERE id = ? AND organization_id = ?",
-                                 [.text(id), .text(organization.id)])
-        }
+        try changing(id, organizationId: organization.id) { try database.transaction {
+            let marked = try database.execute(
+                "UPDATE media SET deleting_at = UTC_TIMESTAMP(3) WHERE id = ? AND organization_id = ? AND deleting_at IS NULL",
+                [.text(id), .text(organization.id)])
+            guard marked == 1 else { return }
+            try searchIndex.unindex(mediaId: id)
+            try searchIndex.adjustCount(organizationId: organization.id, by: -1)
+        } }
     }
 
-    /// Removes the row (its variants follow by cascade). True if there was one.
+    /// Removes the row (its variants and index rows follow by cascade). True if there was one.
+    /// A row not marked first still leaves the count.
     @discardableResult
     public func delete(id: String, in organization: Organization) throws -> Bool {
-        try changing(id, organizationId: organization.id) {
-            try database.execute("DELETE FROM media WHERE id = ? AND organization_id = ?", [.text(id), .text(organization.id)]) == 1
-        }
+        try changing(id, organizationId: organization.id) { try database.transaction {
+            guard let row = try database.queryOne("SELECT deleting_at FROM media WHERE id = ? AND organization_id = ? FOR UPDATE",
+                                                  [.text(id), .text(organization.id)]) else { return false }
+            try database.execute("DELETE FROM media WHERE id = ? AND organization_id = ?", [.text(id), .text(organization.id)])
+            if row["deleting_at"] == nil { try searchIndex.adjustCount(organizationId: organization.id, by: -1) }
+            return true
+        } }
     }
 }
 
