@@ -293,6 +293,7 @@ def test_an_app_host_killed():
     with Load("app-host-killed") as load:
         load.wait_successes(30, "before the fault")
         ctl("kill-app", "app1")
+        ctl("await-lb", "app1", "DOWN")
         load.wait_successes(30, "after app1 was killed")
         ctl("start-app", "app1")
         ctl("await-lb", "app1", "UP")

@@ -292,7 +292,11 @@ cluster_reconcile() { stack_mediactl reconcile || true; }
 
 # Every process of an app host, at once, as a power cut would.
 cluster_app_kill() {
-  ip netns pids "$(cluster_ns "$1")" | xargs -r kill -KILL
+  local pids
+  pids=$(ip netns pids "$(cluster_ns "$1")")
+  [[ -n $pids ]] || stack_die "nothing runs on $1 to kill"
+  # shellcheck disable=SC2086
+  kill -KILL $pids
 }
 
 # ---------------------------------------------------------------------------------------
