@@ -17,7 +17,6 @@ import subprocess
 import threading
 import time
 
-import pytest
 import requests
 from PIL import Image
 
@@ -238,7 +237,7 @@ def check_jobs(load, timeout=180):
                 if job["state"] == "completed" or (job["state"] == "failed" and job["failedReason"]):
                     pending.discard(job_id)
         if pending:
-            time.sleep(0.5)
+            time.sleep(0.5)   # the interval between polls of the job states, not a wait for a stage
     assert not lost and not pending, f"jobs lost {lost}, unfinished after {timeout}s {sorted(pending)}"
     return 0
 

@@ -6,18 +6,15 @@ and nginx must stream only from an S3 whose certificate the configured CA signed
 endpoint's name."""
 import http.server
 import os
-import pathlib
-import signal
-import socket
 import ssl
 import subprocess
 import threading
 
 import pytest
 
-from support import api, wait_for
+from rendered_nginx import start_api, start_nginx, stop_all
+from support import api
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 OBJECT = b"stand-in S3 object bytes"
 # What the presigned GET needs; everything else the client sent must stay with nginx.
 CLIENT_HEADERS = {
@@ -34,10 +31,6 @@ CLIENT_HEADERS = {
 }
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class StandInS3(http.server.ThreadingHTTPServer):
@@ -98,22 +91,8 @@ def certificate(directory, name, subject_name, ca=None):
     return cert, key
 
 
-def accepts(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
-def stop(process, sig):
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -125,44 +104,16 @@ def accel(tmp_path_factory, stack_env, data_dir, bin_dir):
     # download-accel.conf), and nginx checks the certificate's names against it all the same.
     s3 = StandInS3(server_context(*certificate(work, "s3", "127.0.0.1", ca=(tls / "ca.pem", tls / "ca.key"))))
     threading.Thread(target=s3.serve_forever, daemon=True).start()
-    socket_path = work / "fcgi.sock"
-    environment = {**os.environ, "DOWNLOAD_ACCEL_REDIRECT": "true", "API_SOCKET": str(socket_path),
-                   "API_WORKERS": "1", "API_THREADS": "2",
-                   "S3_ENDPOINT": f"https://127.0.0.1:{s3.server_address[1]}"}
     processes = []
     try:
-        api_process = subprocess.Popen([str(bin_dir / "media-api")], env=environment, stdout=open(work / "api.log", "w"),
-                                       stderr=subprocess.STDOUT)
-        processes.append((api_process, signal.SIGTERM))
-        wait_for(lambda: socket_path.exists() or api_process.poll() is not None, 30, "the accel media-api's socket")
-        assert api_process.poll() is None, (work / "api.log").read_text()
-
-        https_port, http_port = free_port(), free_port()
-        config = work / "config.env"
-        config.write_text("".join(f"{name}={stack_env[name]}\n" for name in ("UPLOAD_MAX_BYTES", "JSON_MAX_BYTES"))
-                          + "DOWNLOAD_ACCEL_REDIRECT=true\n")
-        (work / "logs").mkdir()
-        (work / "temp").mkdir()
-        rendered = subprocess.run(
-            ["bash", str(REPO / "scripts" / "render-nginx"), "--server-name", "localhost",
-             "--cert", str(tls / "server.pem"), "--key", str(tls / "server.key"), "--config", str(config),
-             "--s3-ca", str(tls / "ca.pem"), "--public-dir", str(REPO / "public"),
-             "--playground-conf", str(REPO / "nginx" / "playground.conf"), "--api-socket", str(socket_path),
-             "--https-listen", f"127.0.0.1:{https_port}", "--http-listen", f"127.0.0.1:{http_port}",
-             "--https-port", str(https_port), "--log-dir", str(work / "logs"), "--temp-dir", str(work / "temp"),
-             "--pid", str(work / "nginx.pid"), "--user", os.environ.get("USER") or "root"],
-            capture_output=True, text=True, timeout=30, check=True)
-        assert "proxy_ssl_verify on;" in rendered.stdout, "the X-Accel location is in the rendered configuration"
-        (work / "nginx.conf").write_text(rendered.stdout)
-        nginx = subprocess.Popen(["nginx", "-c", str(work / "nginx.conf"), "-e", str(work / "logs" / "error.log"),
-                                  "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=open(work / "nginx.out", "w"))
-        processes.append((nginx, signal.SIGQUIT))
-        wait_for(lambda: accepts(https_port) or nginx.poll() is not None, 30, "the accel nginx to listen")
-        assert nginx.poll() is None, (work / "nginx.out").read_text() + (work / "logs" / "error.log").read_text()
-        yield {"base_url": f"https://localhost:{https_port}", "s3": s3, "work": work, "tls": tls}
+        socket_path = start_api(work, bin_dir, processes, DOWNLOAD_ACCEL_REDIRECT="true", API_WORKERS="1",
+                                API_THREADS="2", S3_ENDPOINT=f"https://127.0.0.1:{s3.server_address[1]}")
+        base_url, rendered = start_nginx(work, tls, socket_path, stack_env, processes, ["DOWNLOAD_ACCEL_REDIRECT=true"],
+                                         "--s3-ca", str(tls / "ca.pem"))
+        assert "proxy_ssl_verify on;" in rendered, "the X-Accel location is in the rendered configuration"
+        yield {"base_url": base_url, "s3": s3, "work": work, "tls": tls}
     finally:
-        for process, sig in reversed(processes):
-            stop(process, sig)
+        stop_all(processes)
         s3.shutdown()
         s3.server_close()
 

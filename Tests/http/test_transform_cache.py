@@ -5,8 +5,6 @@ URL, reach media-api every time. The pool runs one worker thread, so its log is 
 order: a later request's line proves every earlier line was written."""
 import json
 import os
-import signal
-import subprocess
 import time
 
 import pytest
@@ -14,49 +12,21 @@ import requests
 
 from media_helpers import jpeg, uploaded
 from support import wait_for
-from test_download_accel import REPO, accepts, free_port, stop
+from rendered_nginx import start_api, start_nginx, stop_all
 from test_transforms import source
 
 
 @pytest.fixture(scope="module")
 def cached(tmp_path_factory, stack_env, data_dir, bin_dir):
     work = tmp_path_factory.mktemp("transform-cache")
-    tls = data_dir / "tls"
-    socket_path = work / "fcgi.sock"
-    environment = {**os.environ, "API_SOCKET": str(socket_path), "API_WORKERS": "1", "API_THREADS": "1",
-                   "TRANSFORM_CACHE_SECONDS": "300"}
     processes = []
     try:
-        api_process = subprocess.Popen([str(bin_dir / "media-api")], env=environment, stdout=open(work / "api.log", "w"),
-                                       stderr=subprocess.STDOUT)
-        processes.append((api_process, signal.SIGTERM))
-        wait_for(lambda: socket_path.exists() or api_process.poll() is not None, 30, "the media-api's socket")
-        assert api_process.poll() is None, (work / "api.log").read_text()
-        https_port, http_port = free_port(), free_port()
-        config = work / "config.env"
-        config.write_text("".join(f"{name}={stack_env[name]}\n" for name in ("UPLOAD_MAX_BYTES", "JSON_MAX_BYTES"))
-                          + "DOWNLOAD_ACCEL_REDIRECT=false\n")
-        (work / "logs").mkdir()
-        (work / "temp").mkdir()
-        rendered = subprocess.run(
-            ["bash", str(REPO / "scripts" / "render-nginx"), "--server-name", "localhost",
-             "--cert", str(tls / "server.pem"), "--key", str(tls / "server.key"), "--config", str(config),
-             "--public-dir", str(REPO / "public"), "--playground-conf", str(REPO / "nginx" / "playground.conf"),
-             "--api-socket", str(socket_path), "--https-listen", f"127.0.0.1:{https_port}",
-             "--http-listen", f"127.0.0.1:{http_port}", "--https-port", str(https_port),
-             "--log-dir", str(work / "logs"), "--temp-dir", str(work / "temp"), "--pid", str(work / "nginx.pid"),
-             "--user", os.environ.get("USER") or "root"],
-            capture_output=True, text=True, timeout=30, check=True)
-        (work / "nginx.conf").write_text(rendered.stdout)
-        nginx = subprocess.Popen(["nginx", "-c", str(work / "nginx.conf"), "-e", str(work / "logs" / "error.log"),
-                                  "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=open(work / "nginx.out", "w"))
-        processes.append((nginx, signal.SIGQUIT))
-        wait_for(lambda: accepts(https_port) or nginx.poll() is not None, 30, "the nginx to listen")
-        assert nginx.poll() is None, (work / "nginx.out").read_text() + (work / "logs" / "error.log").read_text()
-        yield {"base_url": f"https://localhost:{https_port}", "log": work / "api.log"}
+        socket_path = start_api(work, bin_dir, processes, API_WORKERS="1", API_THREADS="1", TRANSFORM_CACHE_SECONDS="300")
+        base_url, _ = start_nginx(work, data_dir / "tls", socket_path, stack_env, processes,
+                                  ["DOWNLOAD_ACCEL_REDIRECT=false"])
+        yield {"base_url": base_url, "log": work / "api.log"}
     finally:
-        for process, sig in reversed(processes):
-            stop(process, sig)
+        stop_all(processes)
 
 
 def img_requests(cached):
