@@ -10,6 +10,8 @@
 #
 #   bench/db-million.sh              fresh stack in bench/work/db-stack (ports 26543..), loads, times, stops
 #   BENCH_DB_ROWS=200000 bench/db-million.sh
+#   BENCH_DB_ORGS=10                 the rows spread over 10 organizations (bigorg1..10; 10 × 100,000),
+#                                    the API timed for bigorg1: what one organization costs beside others
 #   BENCH_DB_BASE_PORT=N             other ports;  BENCH_DB_WORK=DIR  data elsewhere than bench/work
 #   BENCH_DB_REQUESTS=100            requests per API case
 #   BENCH_DB_RECONCILE=0             skip the reconcile runs
@@ -27,8 +29,11 @@ cd "$STACK_REPO_DIR"
 work=${BENCH_DB_WORK:-$STACK_REPO_DIR/bench/work}
 base=${BENCH_DB_BASE_PORT:-26543}
 rows=${BENCH_DB_ROWS:-1000000}
+orgs=${BENCH_DB_ORGS:-1}
 results=$work/db-results/$(date -u +%Y%m%dT%H%M%SZ)
-slug=bigorg
+read -r -a slugs <<<"$(python3 bench/lib/db_million.py slugs bigorg "$orgs")"
+slug=${slugs[0]}
+dataset="$rows media in $orgs organizations"
 stack_started=no
 
 stack_install_missing no
@@ -44,7 +49,7 @@ export STACK_SETTING_OVERRIDES="MEDIA_CACHE_SECONDS=0 ${STACK_SETTING_OVERRIDES:
 stack_configure "$work/db-stack" "$base" bench "$bin"
 stack_ports_free || stack_die "a port in $base..$((base + STACK_PORT_SPAN - 1)) is in use (set BENCH_DB_BASE_PORT)"
 reuse=no
-if [[ ${BENCH_DB_REUSE:-0} == 1 && -f $work/db-stack/loaded && "$(cat "$work/db-stack/loaded")" == "$rows" ]]; then
+if [[ ${BENCH_DB_REUSE:-0} == 1 && -f $work/db-stack/loaded && "$(cat "$work/db-stack/loaded")" == "$dataset" ]]; then
   reuse=yes
 else
   rm -rf "$work/db-stack"
@@ -64,21 +69,26 @@ trap 'exit 130' INT TERM
 
 stack_started=yes
 stack_start_all
-stack_mediactl org create "$slug" --name "Big organization" --if-not-exists >&2
+for each in "${slugs[@]}"; do
+  stack_mediactl org create "$each" --name "Big organization $each" --if-not-exists >&2
+done
 key=$(stack_mediactl key create --org "$slug" --name bench | sed '/^[[:space:]]*$/d' | tail -n1 | tr -d '[:space:]')
 org_id=$(stack_db_admin -N -B media -e "SELECT id FROM organizations WHERE slug = '$slug'")
-export BENCH_ORG_ID=$org_id BENCH_ORG_KEY=$key BENCH_DB_DATA=$work/db
+# The organization column of the generated rows holds its number (0..): ELT picks its id.
+org_ids=$(for each in "${slugs[@]}"; do
+  printf "'%s'," "$(stack_db_admin -N -B media -e "SELECT id FROM organizations WHERE slug = '$each'")"; done)
+export BENCH_ORG_ID=$org_id BENCH_ORG_KEY=$key BENCH_ORG_SLUG=$slug BENCH_DB_ORGS=$orgs BENCH_DB_DATA=$work/db
 
 # A buffer pool that holds the media table and the filename index (5 GB at 1,000,000 media),
 # as a host for a library this size would have.
 stack_db_admin -e "SET GLOBAL innodb_buffer_pool_size = 6442450944"
 if [[ $reuse == no ]]; then
   # The generated files do not depend on the organization's id (set while loading): made once.
-  if [[ "$(cat "$work/db/rows" 2>/dev/null)" != "$rows" ]]; then
-    stack_log "generating $rows media rows for $slug"
+  if [[ "$(cat "$work/db/rows" 2>/dev/null)" != "$dataset" ]]; then
+    stack_log "generating $dataset"
     rm -f "$work/db/rows"
-    python3 bench/lib/db_million.py generate "$work/db" "-" "$slug" "$rows"
-    echo "$rows" >"$work/db/rows"
+    python3 bench/lib/db_million.py generate "$work/db" "$orgs" bigorg "$rows"
+    echo "$dataset" >"$work/db/rows"
   fi
   stack_log "LOAD DATA (unique and foreign-key checks off for the load only)"
   start=$SECONDS
@@ -87,7 +97,7 @@ SET unique_checks = 0, foreign_key_checks = 0, sql_log_bin = 0;
 LOAD DATA LOCAL INFILE '$work/db/media.tsv' INTO TABLE media
   (id, @organization, bucket, object_key, version, filename, mime_type, size, width, height, checksum,
    alt, caption, description, is_private, status, created_at, updated_at, deleting_at)
-  SET organization_id = '$org_id';
+  SET organization_id = ELT(@organization + 1, ${org_ids%,});
 LOAD DATA LOCAL INFILE '$work/db/variants.tsv' INTO TABLE media_variants
   (media_id, name, object_key, mime_type, size, width, height, created_at);
 SET unique_checks = 1, foreign_key_checks = 1;
@@ -101,9 +111,9 @@ SQL
                  WHERE table_schema = 'media' AND table_name IN ('media', 'media_variants')))" >"$results/load.json"
   stack_log "loaded in ${seconds}s: $(cat "$results/load.json")"
 
-  # The index and the counts of the loaded rows: migration 4 run again (its tables exist; its
-  # backfill indexes every media without index rows, in batches), with a larger buffer pool.
-  stack_db_admin media -e "DELETE FROM schema_migrations WHERE version = 4"
+  # The index and the counts of the loaded rows: migration 5 run again (its column exists; its
+  # backfill indexes every media without the right index rows, in batches), with a larger buffer pool.
+  stack_db_admin media -e "DELETE FROM schema_migrations WHERE version = 5"
   stack_log "backfilling the filename index (mediactl migrate)"
   start=$SECONDS
   stack_mediactl migrate >&2
@@ -115,9 +125,9 @@ SQL
   stack_log "backfilled in ${seconds}s: $(cat "$results/backfill.json")"
   stack_db_admin media -e "ANALYZE TABLE media_filename_grams" >/dev/null
   cp "$results/load.json" "$results/backfill.json" "$work/db-stack/"
-  echo "$rows" >"$work/db-stack/loaded"
+  echo "$dataset" >"$work/db-stack/loaded"
 else
-  stack_log "reusing the $rows rows loaded and indexed by an earlier run (BENCH_DB_REUSE=1)"
+  stack_log "reusing the $dataset loaded and indexed by an earlier run (BENCH_DB_REUSE=1)"
   cp "$work/db-stack/load.json" "$work/db-stack/backfill.json" "$results/"
 fi
 # Warm the pool: one pass over the tables and the index (as on a host that has been serving).
@@ -147,7 +157,7 @@ done
 printf 'after: %s\n' "$(uptime)" >>"$results/uptime.txt"
 
 {
-  echo "Command: bench/db-million.sh   (BENCH_DB_ROWS=$rows)"
+  echo "Command: bench/db-million.sh   (BENCH_DB_ROWS=$rows BENCH_DB_ORGS=$orgs)"
   echo
   cat "$results/uptime.txt"
   echo

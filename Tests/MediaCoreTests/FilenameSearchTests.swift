@@ -53,19 +53,28 @@ final class FilenameSearchTests: XCTestCase {
         XCTAssertEqual(FilenameSearchPlan.rarest([("abc", 1)]).map(\.gram), ["abc"])
     }
 
-    func testGramsAtTheCapAreTakenSpreadOverTheText() {
+    func testACommonGramIsTakenAloneAndOnlyWhenNoRareOneIsKnown() {
         let cap = FilenameSearchPlan.countCap
         let text = ["bea", "eac", "ach", "ch-", "h-s", "-su", "sun", "uns", "nse", "set"].map { (gram: $0, rows: cap) }
-        XCTAssertEqual(FilenameSearchPlan.rarest(text).map(\.gram), ["bea", "h-s", "set"])
+        XCTAssertEqual(FilenameSearchPlan.rarest(text).map(\.gram), ["bea"], "no common gram is joined")
         var oneKnown = text
         oneKnown[4].rows = 10
-        XCTAssertEqual(FilenameSearchPlan.rarest(oneKnown).map(\.gram), ["h-s", "bea", "set"])
+        XCTAssertEqual(FilenameSearchPlan.rarest(oneKnown).map(\.gram), ["h-s"])
         XCTAssertEqual(FilenameSearchPlan.rarest(Array(text.prefix(1))).map(\.gram), ["bea"])
     }
 
     func testOnlyATextWhoseGramsAreAllCommonWalksTheSortOrder() {
-        XCTAssertTrue(FilenameSearchPlan.walksSortOrderFirst(rarestRows: FilenameSearchPlan.countCap))
-        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: FilenameSearchPlan.countCap - 1))
-        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: 0))
+        let cap = FilenameSearchPlan.countCap
+        XCTAssertTrue(FilenameSearchPlan.walksSortOrderFirst(rarestRows: cap, typedRows: cap))
+        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: cap - 1, typedRows: cap - 1))
+        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: 0, typedRows: 0))
+    }
+
+    func testATypeFilterThatKeepsFewOfACommonGramsRowsListsEveryMatchInstead() {
+        let cap = FilenameSearchPlan.countCap
+        XCTAssertTrue(FilenameSearchPlan.walksSortOrderFirst(rarestRows: cap, typedRows: cap * 9 / 10))   // image/
+        XCTAssertTrue(FilenameSearchPlan.walksSortOrderFirst(rarestRows: cap, typedRows: cap / 2))
+        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: cap, typedRows: cap / 5))       // image/png
+        XCTAssertFalse(FilenameSearchPlan.walksSortOrderFirst(rarestRows: cap, typedRows: 0))
     }
 }

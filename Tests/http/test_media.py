@@ -181,6 +181,26 @@ def test_search_follows_uploads_and_deletes_and_the_total_stays_exact():
     assert total() == start + 2
 
 
+def test_a_search_under_a_type_filter_follows_the_media_type():
+    """The index rows carry the media's type (a filter reads only that type's rows of a gram):
+    a crop to another format moves the media from one type's search to the other's."""
+    tag = uuid.uuid4().hex[:10]
+    media = uploaded(filename=f"{tag}-shot.jpg")
+
+    def found(search, type_prefix):
+        response = api("GET", "/api/v1/media/list", params={"search": search, "type": type_prefix, "limit": 100})
+        assert response.status_code == 200, response.text
+        return [m["id"] for m in response.json()["items"]], response.json()["total"]
+
+    assert found(tag, "image/jpeg") == ([media["id"]], 1)
+    assert found(tag, "image/") == ([media["id"]], 1)
+    assert found(tag, "image/webp") == ([], 0)
+    crop = api("POST", "/api/v1/media/crop", json={"objectKey": media["objectKey"], "width": 64, "height": 48, "format": "webp"})
+    assert crop.status_code == 200 and crop.json()["mimeType"] == "image/webp", crop.text
+    assert found(f"{tag}-SHOT", "image/webp") == ([media["id"]], 1)
+    assert found(f"{tag}-shot", "image/jpeg") == ([], 0)
+
+
 @pytest.mark.parametrize("query,field", [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"offset": -1}, "offset"),
                                          ({"limit": "x"}, "limit"), ({"sort": "id"}, "sort"), ({"order": "sideways"}, "order"),
                                          ({"limit": "99999999999999999999999"}, "limit")])

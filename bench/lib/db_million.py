@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Helpers for bench/db-million.sh.
 
-  db_million.py generate DIR ORG_ID ORG_SLUG ROWS     writes DIR/media.tsv and DIR/variants.tsv
+  db_million.py generate DIR ORGS ORG_SLUG ROWS       writes DIR/media.tsv and DIR/variants.tsv: ROWS media
+                                                     spread over ORGS organizations (slugs ORG_SLUG, or
+                                                     ORG_SLUG1..N), the organization's number (0..) in
+                                                     the organization column
   db_million.py sql RESULTS                          times the list queries (EXPLAIN + median of 3)
   db_million.py api RESULTS                          times the API's list, search and batch (p50/p99)
   db_million.py report RESULTS                       prints the tables
@@ -38,8 +41,13 @@ def uuid7(ms, rng):
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def generate(directory, org_id, slug, rows):
-    """org_id may be a placeholder: db-million.sh sets the column while loading."""
+def org_slugs(slug, orgs):
+    return [slug] if orgs == 1 else [f"{slug}{n + 1}" for n in range(orgs)]
+
+
+def generate(directory, orgs, slug, rows):
+    """db-million.sh turns the organization's number into its id while loading."""
+    slugs = org_slugs(slug, orgs)
     rng = random.Random(20261129)
     os.makedirs(directory, exist_ok=True)
     start_ms = int(time.mktime((2023, 12, 1, 0, 0, 0, 0, 0, 0)) * 1000)
@@ -47,7 +55,8 @@ def generate(directory, org_id, slug, rows):
     stamps = sorted(start_ms + rng.randrange(span_ms) for _ in range(rows))
     weights = [t[2] for t in TYPES]
     with open(os.path.join(directory, "media.tsv"), "w") as media, open(os.path.join(directory, "variants.tsv"), "w") as variants:
-        for ms in stamps:
+        for number, ms in enumerate(stamps):
+            org = number % orgs
             mid = uuid7(ms, rng)
             mime, ext, _ = rng.choices(TYPES, weights)[0]
             name = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}_{rng.randrange(100000):05d}.{ext}"
@@ -56,8 +65,8 @@ def generate(directory, org_id, slug, rows):
             width, height = (rng.choice((4000, 3024, 1920, 6000)), rng.choice((3000, 4032, 1080, 4000))) if image else (None, None)
             created = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}"
             deleting = created if rng.random() < 0.001 else None   # a few deletes left half-done
-            key = f"{slug}/{mid}/original.{ext}"
-            cols = [mid, org_id, "media", key, "1", name, mime, str(size),
+            key = f"{slugs[org]}/{mid}/original.{ext}"
+            cols = [mid, str(org), "media", key, "1", name, mime, str(size),
                     str(width) if width else None, str(height) if height else None,
                     f"sha256:{rng.getrandbits(256):064x}", None, None, None, "1" if rng.random() < 0.1 else "0", "ready",
                     created, created, deleting]
@@ -71,7 +80,7 @@ def generate(directory, org_id, slug, rows):
                         vmime, vx = ("image/jpeg" if vext == "jpg" else mime), vext
                         scale = min(vw / width, vh / height, 1)
                         vw, vh = max(1, round(width * scale)), max(1, round(height * scale))
-                    variants.write("\t".join([mid, vname, f"{slug}/{mid}/{vname}.{vx}", vmime, str(rng.randrange(5_000, 900_000)),
+                    variants.write("\t".join([mid, vname, f"{slugs[org]}/{mid}/{vname}.{vx}", vmime, str(rng.randrange(5_000, 900_000)),
                                               str(vw), str(vh), created]) + "\n")
 
 
@@ -201,7 +210,9 @@ def api_section(results):
     connection = http.client.HTTPSConnection(base.hostname, base.port, context=context, timeout=60)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     rng = random.Random(7)
-    ids = [line.split("\t", 1)[0] for line in open(os.path.join(os.environ["BENCH_DB_DATA"], "media.tsv")) if rng.random() < 0.001]
+    # the timed organization is the first: its number in the organization column is 0
+    ids = [fields[0] for fields in (line.split("\t", 2) for line in open(os.path.join(os.environ["BENCH_DB_DATA"], "media.tsv")))
+           if fields[1] == "0" and rng.random() < 0.001 * int(os.environ.get("BENCH_DB_ORGS", "1"))]
     out = {"loadBefore": os.getloadavg(), "cases": {}}
 
     def send(method, path, body=None):
@@ -259,9 +270,11 @@ def report(results):
         return json.load(open(path)) if os.path.exists(path) else None
 
     load_info, backfill, api = load("load") or {}, load("backfill") or {}, load("api")
-    print(f"Rows: {load_info.get('rows')} media + {load_info.get('variantRows')} variants for one organization; "
+    orgs, timed = int(os.environ.get("BENCH_DB_ORGS", "1")), os.environ.get("BENCH_ORG_SLUG", "bigorg")
+    spread = "one organization" if orgs == 1 else f"{orgs} organizations (timed: {timed}, the first)"
+    print(f"Rows: {load_info.get('rows')} media + {load_info.get('variantRows')} variants for {spread}; "
           f"loaded in {load_info.get('seconds')} s (LOAD DATA). Table + indexes: {load_info.get('sizeMB')} MB.")
-    print(f"Filename index: {backfill.get('gramRows')} rows, {backfill.get('sizeMB')} MB, built by migration 4's backfill "
+    print(f"Filename index: {backfill.get('gramRows')} rows, {backfill.get('sizeMB')} MB, built by migration 5's backfill "
           f"in {backfill.get('seconds')} s.")
     print()
     print("| case (through nginx, keep-alive, list-page cache off) | requests | p50 ms | p99 ms | max ms | target p99 | statuses | total |")
@@ -278,7 +291,7 @@ def report(results):
     if api:
         print(f"\nLoad average API: before {[round(x, 2) for x in api['loadBefore']]}, after {[round(x, 2) for x in api['loadAfter']]}.")
     print()
-    for org in ("empty", "bigorg"):
+    for org in ("empty", timed):
         for name, what in (("rows", "--grace-minutes 100000000 (every row read)"), ("index", "--search-index-only")):
             r = load(f"reconcile-{org}-{name}")
             if r:
@@ -295,7 +308,9 @@ def report(results):
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "generate":
-        generate(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        generate(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+    elif command == "slugs":
+        print(" ".join(org_slugs(sys.argv[2], int(sys.argv[3]))))
     elif command == "sql":
         sql_section(sys.argv[2])
     elif command == "api":

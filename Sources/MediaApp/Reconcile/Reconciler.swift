@@ -181,7 +181,7 @@ public final class Reconciler {
                 summary.unindexed += 1
                 output("unindexed \(media.id): filename \"\(media.filename)\" is not in the search index as it should be")
                 try repair(media.id) {
-                    try index.reindex(mediaId: media.id)
+                    try index.reindex(mediaIds: [media.id])
                     return "filename indexed"
                 }
             }

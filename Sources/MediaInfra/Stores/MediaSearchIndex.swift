@@ -2,23 +2,53 @@ import MediaCore
 
 /// The filename search index (`media_filename_grams`) and the live media counts
 /// (`organization_media_counts`). The write functions run inside the transaction that writes
-/// the media row, so the index and the counts change with it or not at all.
+/// the media row, so the index and the counts change with it or not at all. Each gram row
+/// carries its media's type, so a search under a type filter reads only that type's rows of a
+/// gram (a row written before migration 5 has '' there, which every filter lets through).
 public struct MediaSearchIndex {
     let database: DatabaseConnection
 
     public init(database: DatabaseConnection) { self.database = database }
 
     static let countSlots = 16
-    /// Gram rows per INSERT statement (three parameters each): a chunk is padded up to one of
+    /// Gram rows per INSERT statement (four parameters each): a chunk is padded up to one of
     /// these sizes by repeating its last row (`IGNORE` drops the repeats), so that a few
     /// prepared statements serve every filename.
     static let insertSizes = [8, 32, 128, 512]
 
     // MARK: - Write path
 
+    /// The index rows of a media (its filename's grams, each with the media's type).
+    struct Entry {
+        var mediaId: String
+        var organizationId: String
+        var filename: String
+        var mimeType: String
+
+        init(_ row: DatabaseRow) {
+            self.init(mediaId: row["id"] ?? "", organizationId: row["organization_id"] ?? "",
+                      filename: row["filename"] ?? "", mimeType: row["mime_type"] ?? "")
+        }
+
+        init(mediaId: String, organizationId: String, filename: String, mimeType: String) {
+            self.mediaId = mediaId
+            self.organizationId = organizationId
+            self.filename = filename
+            self.mimeType = mimeType
+        }
+
+        var grams: [String] { FilenameGrams.rows(forFilename: filename) }
+    }
+
     /// Indexes a media row's filename (after its insert).
-    func index(mediaId: String, organizationId: String, filename: String) throws {
-        try insertRows(FilenameGrams.rows(forFilename: filename).map { (organizationId, $0, mediaId) })
+    func index(_ entry: Entry) throws {
+        try insertRows([entry])
+    }
+
+    /// The media's type changed (a completed upload, a crop to another format): its rows follow.
+    func retype(mediaId: String, mimeType: String) throws {
+        try database.execute("UPDATE media_filename_grams SET mime_type = ? WHERE media_id = ? AND mime_type <> ?",
+                             [.text(mimeType), .text(mediaId), .text(mimeType)])
     }
 
     func unindex(mediaId: String) throws {
@@ -34,7 +64,8 @@ public struct MediaSearchIndex {
     }
 
     /// `IGNORE`: the backfill may meet rows a live insert indexed meanwhile.
-    private func insertRows(_ rows: [(organizationId: String, gram: String, mediaId: String)]) throws {
+    private func insertRows(_ entries: [Entry]) throws {
+        let rows = entries.flatMap { entry in entry.grams.map { (entry, $0) } }
         let largest = Self.insertSizes[Self.insertSizes.count - 1]
         var start = 0
         while start < rows.count {
@@ -42,9 +73,12 @@ public struct MediaSearchIndex {
             start += largest
             let size = Self.insertSizes.first { $0 >= chunk.count } ?? largest
             chunk += Array(repeating: chunk[chunk.count - 1], count: size - chunk.count)
-            let values = Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            try database.execute("INSERT IGNORE INTO media_filename_grams (organization_id, gram, media_id) VALUES \(values)",
-                                 chunk.flatMap { [DatabaseValue.text($0.organizationId), .text($0.gram), .text($0.mediaId)] })
+            let values = Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            try database.execute("""
+                INSERT IGNORE INTO media_filename_grams (organization_id, gram, media_id, mime_type) VALUES \(values)
+                """, chunk.flatMap { entry, gram in
+                    [DatabaseValue.text(entry.organizationId), .text(gram), .text(entry.mediaId), .text(entry.mimeType)]
+                })
         }
     }
 
@@ -59,12 +93,12 @@ public struct MediaSearchIndex {
     // MARK: - Repair
 
     /// Live media among `after`'s successors (one page, in id order) whose index rows are not
-    /// what their filename gives, leaving alone those younger than `graceSeconds`; `next` is
-    /// where the following page starts (nil at the end).
+    /// what their filename and type give, leaving alone those younger than `graceSeconds`;
+    /// `next` is where the following page starts (nil at the end).
     public func unindexed(after: String, organizationId: String?, limit: Int, graceSeconds: Double)
         throws -> (media: [(id: String, organizationId: String, filename: String)], next: String?) {
         let rows = try database.query("""
-            SELECT id, organization_id, filename, TIMESTAMPDIFF(SECOND, created_at, UTC_TIMESTAMP(3)) AS age
+            SELECT id, organization_id, filename, mime_type, TIMESTAMPDIFF(SECOND, created_at, UTC_TIMESTAMP(3)) AS age
             FROM media WHERE id > ? AND deleting_at IS NULL
             \(organizationId == nil ? "" : "AND organization_id = ?") ORDER BY id LIMIT ?
             """, [.text(after)] + (organizationId.map { [.text($0)] } ?? []) + [.int(limit)])
@@ -75,27 +109,30 @@ public struct MediaSearchIndex {
         let ids = judged.compactMap { $0["id"] }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var stored: [String: [String]] = [:]
-        for row in try database.query("SELECT media_id, gram FROM media_filename_grams WHERE media_id IN (\(placeholders))",
+        for row in try database.query("SELECT media_id, gram, mime_type FROM media_filename_grams WHERE media_id IN (\(placeholders))",
                                       ids.map { .text($0) }) {
-            stored[row["media_id"] ?? "", default: []].append(row["gram"] ?? "")
+            stored[row["media_id"] ?? "", default: []].append((row["gram"] ?? "") + "\u{0}" + (row["mime_type"] ?? ""))
         }
         let wrong = judged.compactMap { row -> (id: String, organizationId: String, filename: String)? in
-            let id = row["id"] ?? "", filename = row["filename"] ?? ""
-            guard (stored[id] ?? []).sorted() != FilenameGrams.rows(forFilename: filename) else { return nil }
-            return (id, row["organization_id"] ?? "", filename)
+            let entry = Entry(row)
+            guard (stored[entry.mediaId] ?? []).sorted() != entry.grams.map({ $0 + "\u{0}" + entry.mimeType }).sorted() else {
+                return nil
+            }
+            return (entry.mediaId, entry.organizationId, entry.filename)
         }
         return (wrong, next)
     }
 
-    /// Rewrites a media's index rows, if it is still live.
-    public func reindex(mediaId: String) throws {
+    /// Rewrites the index rows of those of `mediaIds` that are still live, in one transaction.
+    public func reindex(mediaIds: [String]) throws {
+        guard !mediaIds.isEmpty else { return }
+        let placeholders = Array(repeating: "?", count: mediaIds.count).joined(separator: ",")
         try database.transaction {
-            guard let row = try database.queryOne(
-                "SELECT organization_id, filename FROM media WHERE id = ? AND deleting_at IS NULL FOR UPDATE", [.text(mediaId)]) else {
-                return
-            }
-            try unindex(mediaId: mediaId)
-            try index(mediaId: mediaId, organizationId: row["organization_id"] ?? "", filename: row["filename"] ?? "")
+            let live = try database.query("""
+                SELECT id, organization_id, filename, mime_type FROM media WHERE id IN (\(placeholders)) AND deleting_at IS NULL FOR UPDATE
+                """, mediaIds.map { .text($0) }).map(Entry.init)
+            try database.execute("DELETE FROM media_filename_grams WHERE media_id IN (\(placeholders))", mediaIds.map { .text($0) })
+            try insertRows(live)
         }
     }
 
@@ -137,37 +174,22 @@ public struct MediaSearchIndex {
         }
     }
 
-    // MARK: - Backfill (migration 4)
+    // MARK: - Backfill (migration 5)
 
     static let backfillBatch = 1000
 
-    /// Indexes every live media that has no index rows yet, a batch of ids per transaction
-    /// (bounded memory; a run cut short is resumed by running it again: indexed media are
-    /// skipped), then counts every organization's media.
+    /// Indexes every live media whose rows are missing or not what its filename and type give
+    /// (rows written before the type was in them), a batch of ids per transaction (bounded
+    /// memory; a run cut short is resumed by running it again: indexed media are skipped),
+    /// then counts every organization's media.
     public func backfill(progress: (String) -> Void = { _ in }) throws {
-        var after = ""
+        var after: String? = ""
         var indexed = 0
-        while true {
-            let rows = try database.query(
-                "SELECT id, organization_id, filename FROM media WHERE id > ? AND deleting_at IS NULL ORDER BY id LIMIT ?",
-                [.text(after), .int(Self.backfillBatch)])
-            guard let last = rows.last?["id"] else { break }
-            after = last
-            let ids = rows.compactMap { $0["id"] }
-            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            let done = Set(try database.query(
-                "SELECT DISTINCT media_id FROM media_filename_grams WHERE media_id IN (\(placeholders))", ids.map { .text($0) })
-                .compactMap { $0["media_id"] })
-            let missing = rows.filter { !done.contains($0["id"] ?? "") }
-            if !missing.isEmpty {
-                try database.transaction {
-                    try insertRows(missing.flatMap { row in
-                        FilenameGrams.rows(forFilename: row["filename"] ?? "").map { (row["organization_id"] ?? "", $0, row["id"] ?? "") }
-                    })
-                }
-                indexed += missing.count
-            }
-            if rows.count < Self.backfillBatch { break }
+        while let start = after {
+            let page = try unindexed(after: start, organizationId: nil, limit: Self.backfillBatch, graceSeconds: 0)
+            try reindex(mediaIds: page.media.map(\.id))
+            indexed += page.media.count
+            after = page.next
         }
         progress("indexed \(indexed) filenames")
         for row in try database.query("SELECT id FROM organizations") {

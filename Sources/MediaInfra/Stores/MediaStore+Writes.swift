@@ -16,7 +16,8 @@ extension MediaStore {
                       .optional(media.alt), .optional(media.caption), .optional(media.description), .bool(media.isPrivate),
                       .text(media.status.rawValue)])
             try insertVariants(media.variants, mediaId: media.id)
-            try searchIndex.index(mediaId: media.id, organizationId: media.organizationId, filename: media.filename)
+            try searchIndex.index(.init(mediaId: media.id, organizationId: media.organizationId, filename: media.filename,
+                                        mimeType: media.mimeType))
             try searchIndex.adjustCount(organizationId: media.organizationId, by: 1)
         } }
     }
@@ -114,6 +115,7 @@ extension MediaStore {
                       .text(media.status.rawValue), .text(media.id), .text(media.organizationId)])
             guard changed == 1 else { return false }
             try insertVariants(media.variants, mediaId: media.id)
+            try searchIndex.retype(mediaId: media.id, mimeType: media.mimeType)
             return true
         } }
     }
@@ -150,6 +152,7 @@ extension MediaStore {
                 try database.execute("DELETE FROM media_variants WHERE media_id = ? AND name = ?", [.text(media.id), .text(name)])
             }
             try insertVariants(media.variants, mediaId: media.id)
+            try searchIndex.retype(mediaId: media.id, mimeType: media.mimeType)
             return true
         } }
     }

@@ -63,27 +63,35 @@ public struct MediaStore {
             conditions += " AND m.filename LIKE ? ESCAPE '\\\\'"
             parameters.append(.text(MediaListQuery.likePattern(containing: search)))
         }
-        if let type = query.typePrefix {
+        let typePattern = query.typePrefix.map { String(MediaListQuery.likePattern(containing: $0).dropFirst()) }
+        if let typePattern {
             conditions += " AND m.mime_type LIKE ? ESCAPE '\\\\'"
-            parameters.append(.text(String(MediaListQuery.likePattern(containing: type).dropFirst())))
+            parameters.append(.text(typePattern))
         }
         var source = ListSource(text: "media m", parameters: [])
         var rows: [DatabaseRow]?
         if let search = query.search, case .grams(let grams) = FilenameSearchPlan(search: search) {
+            // Each count also tells how many of the rows it read are of the filtered type
+            // (all of them without a filter; '' is a row from before the type was indexed).
+            var typed: [String: Int] = [:]
             let counts = try FilenameSearchPlan.counted(grams).map { gram in
-                (gram: gram, rows: try database.queryOne("""
-                    SELECT COUNT(*) AS n FROM (SELECT 1 FROM media_filename_grams WHERE organization_id = ? AND gram = ? LIMIT ?) t
-                    """, [.text(organization.id), .text(gram), .int(FilenameSearchPlan.countCap)])?.int("n") ?? 0)
+                let row = try database.queryOne("""
+                    SELECT COUNT(*) AS n, CAST(COALESCE(SUM(t.mime_type LIKE ? ESCAPE '\\\\' OR t.mime_type = ''), 0) AS SIGNED) AS typed
+                    FROM (SELECT mime_type FROM media_filename_grams WHERE organization_id = ? AND gram = ? LIMIT ?) t
+                    """, [.text(typePattern ?? "%"), .text(organization.id), .text(gram), .int(FilenameSearchPlan.countCap)])
+                typed[gram] = row?.int("typed") ?? 0
+                return (gram: gram, rows: row?.int("n") ?? 0)
             }
             let rarest = FilenameSearchPlan.rarest(counts)
-            if FilenameSearchPlan.walksSortOrderFirst(rarestRows: rarest[0].rows) {
+            if FilenameSearchPlan.walksSortOrderFirst(rarestRows: rarest[0].rows, typedRows: typed[rarest[0].gram] ?? 0) {
                 // A common text: the sort order meets a page of matches early. A page that is
                 // not full may be the cap talking, so only a full one is kept.
                 let walked = try page(query, source: source, conditions: conditions, parameters,
                                       rowsExamined: FilenameSearchPlan.walkRowsExamined)
                 if walked.count == query.limit { rows = walked }
             }
-            source = Self.candidates(rarest[0].rows == 0 ? [] : rarest.map(\.gram), organizationId: organization.id)
+            source = Self.candidates(rarest[0].rows == 0 ? [] : rarest.map(\.gram), organizationId: organization.id,
+                                     typePattern: typePattern)
             // Few candidates, or a walk that found less than a page (fewer than 1 in
             // `walkRowsExamined / limit` rows match, or the page lies deep): every match is
             // listed in one answer.
@@ -129,20 +137,28 @@ public struct MediaStore {
     /// The media holding every one of `grams` (none: no ASCII media), and every non-ASCII
     /// filename's media, which only `LIKE` can judge (`FilenameGrams`). The two never share a
     /// media (a filename has grams or the marker), so UNION ALL: no temporary table to dedupe.
-    static func candidates(_ grams: [String], organizationId: String) -> ListSource {
+    /// Under a type filter only the rows of that type (or of no type yet: '') are read.
+    static func candidates(_ grams: [String], organizationId: String, typePattern: String?) -> ListSource {
         var text = "(", parameters: [DatabaseValue] = []
+        func typeFilter(_ alias: String) -> String {
+            typePattern == nil ? "" : " AND (\(alias).mime_type LIKE ? ESCAPE '\\\\' OR \(alias).mime_type = '')"
+        }
+        let typeParameters: [DatabaseValue] = typePattern.map { [.text($0)] } ?? []
         if let first = grams.first {
-            text += "SELECT g0.media_id FROM media_filename_grams g0"
+            // Rarest first, and read in that order: left to itself MariaDB started from a
+            // commoner gram and looked the rarest's rows up by key (5 times the lookups).
+            text += "SELECT STRAIGHT_JOIN g0.media_id FROM media_filename_grams g0"
             for (index, gram) in grams.dropFirst().enumerated() {
                 let g = "g\(index + 1)"
                 text += " JOIN media_filename_grams \(g) ON \(g).organization_id = g0.organization_id AND \(g).gram = ? AND \(g).media_id = g0.media_id"
                 parameters.append(.text(gram))
             }
-            text += " WHERE g0.organization_id = ? AND g0.gram = ? UNION ALL "
-            parameters += [.text(organizationId), .text(first)]
+            text += " WHERE g0.organization_id = ? AND g0.gram = ?\(typeFilter("g0")) UNION ALL "
+            parameters += [.text(organizationId), .text(first)] + typeParameters
         }
-        text += "SELECT media_id FROM media_filename_grams WHERE organization_id = ? AND gram = ?) c JOIN media m ON m.id = c.media_id"
-        parameters += [.text(organizationId), .text(FilenameGrams.nonASCIIMarker)]
+        text += "SELECT n.media_id FROM media_filename_grams n WHERE n.organization_id = ? AND n.gram = ?\(typeFilter("n"))"
+        text += ") c JOIN media m ON m.id = c.media_id"
+        parameters += [.text(organizationId), .text(FilenameGrams.nonASCIIMarker)] + typeParameters
         return ListSource(text: text, parameters: parameters)
     }
 
