@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The database side for a big organization: loads 1,000,000 media rows (and their variants)
 # for one organization into a stack's MariaDB with LOAD DATA, builds the filename search index
-# and the media counts with the service's own migration (mediactl migrate, migration 4's
+# and the media counts with the service's own migration (mediactl migrate, migration 5's
 # backfill), then times through the API (nginx, keep-alive HTTPS, the list-page cache off and
 # the rate limit raised, so every request reaches MariaDB): list with its total, each sort,
 # search with and without a match, type filters, a deep page and batch, p50/p99 of

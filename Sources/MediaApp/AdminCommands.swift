@@ -23,7 +23,7 @@ public struct AdminCommands {
     }
 
     public func migrate() throws {
-        let applied = try Migrator(connection: database).migrate(Migrations.all + TestMigrations.load())
+        let applied = try Migrator(connection: database).migrate()
         print(applied.isEmpty ? "database is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")
     }
 

@@ -350,23 +350,25 @@ def test_the_s3_server_paused_for_10_seconds():
 
 
 def test_a_rolling_upgrade_with_an_expand_only_migration():
-    """app1 is drained, stopped, migrated with one more (expand-only) migration and started
-    again while app2 still runs the build that does not know it; then app2. Nothing fails. The
-    clients open a connection per request, as a balancer's drain needs (a kept-alive connection
-    would stay on the drained host)."""
-    folder = os.path.join(os.environ["CLUSTER_DATA"], "upgrade-migrations")
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "0100-rolling-upgrade-note.sql"), "w") as out:
-        out.write("ALTER TABLE media ADD COLUMN IF NOT EXISTS upgrade_note VARCHAR(64) NULL\n;\n"
-                  "CREATE TABLE IF NOT EXISTS upgrade_probe (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB\n")
+    """app1 is drained, stopped, switched to the new release (scripts/test-cluster builds this
+    tree plus one expand-only migration, 9100), migrated with its mediactl and started again
+    while app2 still runs the release that does not know the migration; then app2. Nothing
+    fails. The clients open a connection per request, as a balancer's drain needs (a kept-alive
+    connection would stay on the drained host)."""
+    old = ctl("api-binary", "app1")
+    assert old and old == ctl("api-binary", "app2"), (old, ctl("api-binary", "app2"))
     with Load("rolling-upgrade", keep_alive=False) as load:
         load.wait_successes(30, "before the upgrade")
-        ctl("upgrade", "app1", folder)
-        load.wait_successes(30, "with app1 upgraded and app2 on the old build")
+        ctl("upgrade", "app1")
+        new = ctl("api-binary", "app1")
+        assert "cluster-next" in new and new != old, new
+        assert ctl("api-binary", "app2") == old, "app2 still runs the old release"
+        assert ctl("db-query", "SELECT version FROM media.schema_migrations WHERE version = 9100") == "9100"
+        load.wait_successes(30, "with app1 upgraded and app2 on the old release")
         ctl("upgrade", "app2")
+        assert ctl("api-binary", "app2") == new
         load.wait_successes(30, "after both hosts were upgraded")
-    assert ctl("db-query", "SELECT version FROM media.schema_migrations WHERE version = 100") == "100"
     assert ctl("db-query", "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = 'media' "
                            "AND table_name = 'media' AND column_name = 'upgrade_note'") == "1"
-    failed = finish(load, "rolling upgrade (migration 100, app1 then app2)")
+    failed = finish(load, "rolling upgrade (migration 9100 in a new build, app1 then app2)")
     assert failed == 0

@@ -20,6 +20,10 @@ readonly CLUSTER_HOSTS="client lb app1 app2 db1 db2 db3 redis1 redis2 redis3 s3"
 readonly CLUSTER_APP_PORT=27443
 readonly CLUSTER_LB_PORT=443
 CLUSTER_DATA=${CLUSTER_DATA:-/var/tmp/media-cluster}
+# The rolling upgrade's new release: this tree plus one expand-only migration, in a copy kept
+# between runs with its own build folder (a rerun compiles only what changed).
+CLUSTER_NEXT_TREE=${CLUSTER_NEXT_TREE:-/var/cache/media-service-test/cluster-next}
+readonly CLUSTER_NEXT_MIGRATION=9100
 
 cluster_log() { printf '[cluster] %s\n' "$*" >&2; }
 
@@ -260,10 +264,12 @@ cluster_stack() {
   ' _ "$STACK_REPO_DIR" "$host" "$@"
 }
 
-# Settings of every stack in the cluster: the shared servers instead of local ones.
+# Settings of every stack in the cluster: the shared servers instead of local ones. A host the
+# rolling upgrade reached runs the new release's binaries.
 cluster_stack_configure() {
-  local host=$1 net=$CLUSTER_NET
-  stack_configure "$CLUSTER_DATA/$host" "$CLUSTER_APP_PORT" test "$CLUSTER_BIN_DIR"
+  local host=$1 net=$CLUSTER_NET bin=$CLUSTER_BIN_DIR
+  [[ -f $CLUSTER_DATA/upgraded-$host ]] && bin=$(cluster_next_bin_dir)
+  stack_configure "$CLUSTER_DATA/$host" "$CLUSTER_APP_PORT" test "$bin"
   export STACK_LISTEN_ADDRESS=0.0.0.0
   export STACK_TLS_NAMES="DNS:localhost,IP:127.0.0.1,IP:$net.10,IP:$net.11,IP:$net.12"
   export STACK_SETTING_OVERRIDES="DB_HOSTS=$net.21:3306,$net.22:3306,$net.23:3306 DB_HOST=$net.21 DB_PORT=3306
@@ -338,6 +344,22 @@ EOF
 cluster_lb_answers() {
   cluster_in client curl -sS -o /dev/null --max-time 3 --cacert "$CLUSTER_DATA/shared/tls/ca.pem" \
     "https://$(cluster_address lb)/healthz"
+}
+
+# ---------------------------------------------------------------------------------------
+# The new release
+
+cluster_next_bin_dir() { echo "$CLUSTER_NEXT_TREE/.build/debug"; }
+
+cluster_build_next() {
+  cluster_log "building the new release (this tree + migration $CLUSTER_NEXT_MIGRATION) in $CLUSTER_NEXT_TREE"
+  mkdir -p "$CLUSTER_NEXT_TREE"
+  python3 "$STACK_REPO_DIR/scripts/lib/next_tree.py" "$CLUSTER_NEXT_TREE" "$CLUSTER_NEXT_MIGRATION" \
+    "cluster test: an expand-only upgrade" \
+    "ALTER TABLE media ADD COLUMN IF NOT EXISTS upgrade_note VARCHAR(64) NULL" \
+    "CREATE TABLE IF NOT EXISTS upgrade_probe (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB"
+  (cd "$CLUSTER_NEXT_TREE" && swift build >"$CLUSTER_NEXT_TREE/build.log" 2>&1) ||
+    { tail -n 30 "$CLUSTER_NEXT_TREE/build.log" >&2; stack_die "the new release did not build"; }
 }
 
 # ---------------------------------------------------------------------------------------
