@@ -17,6 +17,8 @@
 #   BENCH_DB_RECONCILE=0             skip the reconcile runs
 #   BENCH_DB_REUSE=1                 keep the stack's data of the last run when it holds the same rows
 #                                    (no load, no backfill: times a new build against the same data)
+#   BENCH_DB_UPGRADE=1               also migration 5 as an upgrade from 4 meets it: every index row's
+#                                    type cleared (as migration 4 wrote them), then `mediactl migrate`
 #   BENCH_DB_SQL=1                   also the SQL timings of the LIKE-only list queries (EXPLAIN,
 #                                    128 MB then 1 GB buffer pool), as measured before the index
 #   MEDIA_BIN_OVERRIDE=DIR           binaries from DIR instead of building
@@ -129,6 +131,17 @@ SQL
 else
   stack_log "reusing the $dataset loaded and indexed by an earlier run (BENCH_DB_REUSE=1)"
   cp "$work/db-stack/load.json" "$work/db-stack/backfill.json" "$results/"
+fi
+if [[ ${BENCH_DB_UPGRADE:-0} == 1 ]]; then
+  stack_log "upgrade: every index row's type cleared, then migration 5 again (mediactl migrate)"
+  stack_db_admin media -e "UPDATE media_filename_grams SET mime_type = ''; DELETE FROM schema_migrations WHERE version = 5"
+  start=$SECONDS
+  stack_mediactl migrate >&2
+  seconds=$((SECONDS - start))
+  stack_db_admin -N -B media -e "
+    SELECT JSON_OBJECT('seconds', $seconds, 'untyped', (SELECT COUNT(*) FROM media_filename_grams WHERE mime_type = ''))" \
+    >"$results/upgrade.json"
+  stack_log "migration 5 over type-less rows in ${seconds}s: $(cat "$results/upgrade.json")"
 fi
 # Warm the pool: one pass over the tables and the index (as on a host that has been serving).
 stack_db_admin -N -B media -e "SELECT COUNT(*) FROM media FORCE INDEX (PRIMARY) WHERE filename <> '';
