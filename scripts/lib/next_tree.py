@@ -52,8 +52,8 @@ def main(dest, version, name, statements):
         with open(target, "wb") as f:
             f.write(data)
         os.chmod(target, os.stat(source).st_mode & 0o777)
-    # Files gone from the tree leave the copy too (its build folders stay).
-    for top in ("Sources", "Tests", "scripts", "packaging", "systemd", "nginx", "public"):
+    # Files gone from the tree leave the copy too, in the tree's own folders (build folders stay).
+    for top in {path.split("/", 1)[0] for path in files if "/" in path}:
         for root, _, names in os.walk(os.path.join(dest, top)):
             for file in names:
                 if os.path.join(root, file) not in wanted:

@@ -179,7 +179,7 @@ public final class Reconciler {
                                            graceSeconds: policy.graceSeconds)
             for media in page.media {
                 summary.unindexed += 1
-                output("unindexed \(media.id): filename \"\(media.filename)\" is not in the search index as it should be")
+                output("unindexed \(media.id): the search index rows of \"\(media.filename)\" are not its filename's grams with its type")
                 try repair(media.id) {
                     try index.reindex(mediaIds: [media.id])
                     return "filename indexed"

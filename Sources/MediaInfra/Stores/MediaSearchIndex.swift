@@ -25,18 +25,6 @@ public struct MediaSearchIndex {
         var filename: String
         var mimeType: String
 
-        init(_ row: DatabaseRow) {
-            self.init(mediaId: row["id"] ?? "", organizationId: row["organization_id"] ?? "",
-                      filename: row["filename"] ?? "", mimeType: row["mime_type"] ?? "")
-        }
-
-        init(mediaId: String, organizationId: String, filename: String, mimeType: String) {
-            self.mediaId = mediaId
-            self.organizationId = organizationId
-            self.filename = filename
-            self.mimeType = mimeType
-        }
-
         var grams: [String] { FilenameGrams.rows(forFilename: filename) }
     }
 
@@ -195,5 +183,13 @@ public struct MediaSearchIndex {
         for row in try database.query("SELECT id FROM organizations") {
             try recount(organizationId: row["id"] ?? "")
         }
+    }
+}
+
+extension MediaSearchIndex.Entry {
+    /// From a media row's `id, organization_id, filename, mime_type`.
+    init(_ row: DatabaseRow) {
+        self.init(mediaId: row["id"] ?? "", organizationId: row["organization_id"] ?? "",
+                  filename: row["filename"] ?? "", mimeType: row["mime_type"] ?? "")
     }
 }

@@ -152,7 +152,7 @@ extension MediaStore {
                 try database.execute("DELETE FROM media_variants WHERE media_id = ? AND name = ?", [.text(media.id), .text(name)])
             }
             try insertVariants(media.variants, mediaId: media.id)
-            try searchIndex.retype(mediaId: media.id, mimeType: media.mimeType)
+            if media.mimeType != expected.mimeType { try searchIndex.retype(mediaId: media.id, mimeType: media.mimeType) }
             return true
         } }
     }
